@@ -1,0 +1,128 @@
+// Package daemon wires s2sd together: config, ledger, spool and the SFTP
+// server. It is the only package that knows all the others.
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/s2sd/s2sd/auth"
+	"github.com/s2sd/s2sd/config"
+	"github.com/s2sd/s2sd/ledger"
+	"github.com/s2sd/s2sd/sftpd"
+	"github.com/s2sd/s2sd/spool"
+)
+
+// Daemon is a running s2sd.
+type Daemon struct {
+	cfg    config.Config
+	log    zerolog.Logger
+	Ledger *ledger.Ledger
+	Hasher *auth.Hasher
+	SFTP   *sftpd.Server
+}
+
+// Open prepares the data directory (creating it, the host keys, the
+// ledger and the mail folder on first start), clears uploads a crash left
+// unacknowledged, and starts the SFTP listener.
+func Open(ctx context.Context, cfg config.Config, log zerolog.Logger) (*Daemon, error) {
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	for _, dir := range []string{cfg.DataPath("spool"), cfg.DataPath("mail")} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+	}
+	hostKeys, err := sftpd.LoadHostKeys(cfg.DataPath("hostkeys"))
+	if err != nil {
+		return nil, err
+	}
+	l, err := ledger.Open(ctx, cfg.DataPath("ledger.db"))
+	if err != nil {
+		return nil, err
+	}
+	layout := spool.Layout{Root: cfg.DataPath("spool")}
+	if err := layout.ClearStaging(); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("clearing unacknowledged uploads: %w", err)
+	}
+	hasher := auth.NewHasher(auth.DefaultParams(), cfg.Auth.MaxConcurrentHashes)
+	srv, err := sftpd.New(sftpdConfig(cfg), sftpd.Deps{
+		Ledger:   l,
+		Hasher:   hasher,
+		Spool:    layout,
+		HostKeys: hostKeys,
+		Checker:  nameChecker{cfg: cfg},
+		Log:      log.With().Str("component", "sftpd").Logger(),
+	})
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	if err := srv.Listen(ctx); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return &Daemon{cfg: cfg, log: log, Ledger: l, Hasher: hasher, SFTP: srv}, nil
+}
+
+// Close stops the SFTP server, giving sessions until ctx is done, then
+// closes the ledger.
+func (d *Daemon) Close(ctx context.Context) error {
+	err := d.SFTP.Close(ctx)
+	if cerr := d.Ledger.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func sftpdConfig(cfg config.Config) sftpd.Config {
+	return sftpd.Config{
+		Listen:             cfg.Listen,
+		HandshakeTimeout:   cfg.SSH.HandshakeTimeout,
+		MaxAuthTries:       cfg.SSH.MaxAuthTries,
+		MaxConnsPerAddress: cfg.SSH.MaxConnsPerAddress,
+		MaxConns:           cfg.SSH.MaxConns,
+		KeyExchanges:       cfg.SSH.KeyExchanges,
+		Ciphers:            cfg.SSH.Ciphers,
+		MACs:               cfg.SSH.MACs,
+		TempSuffixes:       cfg.SFTP.TempSuffixes,
+		RecentWindow:       cfg.SFTP.RecentWindow,
+		MinPasswordLength:  cfg.Auth.MinPasswordLength,
+		Lockout:            auth.Backoff{Failures: cfg.Auth.LockoutThreshold, Base: cfg.Auth.LockoutBase, Max: cfg.Auth.LockoutMax},
+	}
+}
+
+// Run opens the daemon, runs until ctx is cancelled, then shuts down
+// within grace.
+func Run(ctx context.Context, cfg config.Config, log zerolog.Logger, ready func(*Daemon) error, grace time.Duration) error {
+	d, err := Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if ready != nil {
+		if err := ready(d); err != nil {
+			d.Close(context.Background())
+			return err
+		}
+	}
+	<-ctx.Done()
+	log.Info().Msg("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	return d.Close(sctx)
+}
+
+func splitListen(addr string) (host, port string) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, "22"
+	}
+	return host, port
+}

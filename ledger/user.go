@@ -1,0 +1,107 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// User is one login in one mailbox, with one role. Admins have no mailbox.
+type User struct {
+	ID           int64
+	Login        string
+	Mailbox      string
+	Role         string
+	Email        string
+	PasswordHash string // argon2id PHC string; empty when the user has keys only
+	MustChange   bool   // the password is temporary
+	Failures     int
+	Lockouts     int
+	LockedUntil  time.Time
+	LastLogin    time.Time
+	CreatedAt    time.Time
+}
+
+// Locked reports whether the account is locked at now.
+func (u User) Locked(now time.Time) bool { return now.Before(u.LockedUntil) }
+
+const userColumns = `id, login, COALESCE(mailbox,''), role, email, password_hash, must_change, failures, lockouts, locked_until, last_login, created_at`
+
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var locked, last sql.NullString
+	var created string
+	err := row.Scan(&u.ID, &u.Login, &u.Mailbox, &u.Role, &u.Email, &u.PasswordHash, &u.MustChange,
+		&u.Failures, &u.Lockouts, &locked, &last, &created)
+	u.LockedUntil, u.LastLogin, u.CreatedAt = nullTime(locked), nullTime(last), parseTime(created)
+	return u, err
+}
+
+// AddUser inserts a user and returns it with its id. ErrExists if the login
+// is taken (logins are case-insensitive).
+func (l *Ledger) AddUser(ctx context.Context, u User, now time.Time) (User, error) {
+	res, err := l.db.ExecContext(ctx, `INSERT INTO users (login, mailbox, role, email, password_hash, must_change, created_at)
+		VALUES (?, NULLIF(?,''), ?, ?, ?, ?, ?)`,
+		u.Login, u.Mailbox, u.Role, u.Email, u.PasswordHash, u.MustChange, formatTime(now))
+	if isConstraint(err) {
+		return User{}, fmt.Errorf("user %s: %w", u.Login, ErrExists)
+	}
+	if err != nil {
+		return User{}, err
+	}
+	u.ID, _ = res.LastInsertId()
+	u.CreatedAt = now
+	return u, nil
+}
+
+// User returns the user with the given login, or ErrNotFound.
+func (l *Ledger) User(ctx context.Context, login string) (User, error) {
+	u, err := scanUser(l.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE login = ?`, login))
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, fmt.Errorf("user %s: %w", login, ErrNotFound)
+	}
+	return u, err
+}
+
+// Users lists every user by login.
+func (l *Ledger) Users(ctx context.Context) ([]User, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY login`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// DeleteUser removes a user and its keys.
+func (l *Ledger) DeleteUser(ctx context.Context, login string) error {
+	return l.affectUser(ctx, login, `DELETE FROM users WHERE login = ?`, login)
+}
+
+// SetPassword replaces a user's password hash. mustChange marks it
+// temporary. It also clears any lockout.
+func (l *Ledger) SetPassword(ctx context.Context, login, hash string, mustChange bool) error {
+	return l.affectUser(ctx, login, `UPDATE users SET password_hash = ?, must_change = ?,
+		failures = 0, lockouts = 0, locked_until = NULL WHERE login = ?`, hash, mustChange, login)
+}
+
+func (l *Ledger) affectUser(ctx context.Context, login, query string, args ...any) error {
+	res, err := l.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %s: %w", login, ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package sftpd
+
+import (
+	"sync"
+	"time"
+)
+
+// boxState is the in-memory state of one mailbox's outbox shared by all of
+// its sessions: uploads in progress and files just sent.
+type boxState struct {
+	mu      sync.Mutex
+	uploads map[string]*upload // by client name
+	recent  map[string]sent    // by name
+}
+
+// sent is a file just acknowledged, kept visible read-only in /outbox for
+// a while after it has been routed away.
+type sent struct {
+	size    int64
+	mtime   time.Time
+	expires time.Time
+}
+
+// boxes holds the state of every mailbox with sessions or recent uploads.
+type boxes struct {
+	mu sync.Mutex
+	m  map[string]*boxState
+}
+
+func (b *boxes) get(box string) *boxState {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.m == nil {
+		b.m = make(map[string]*boxState)
+	}
+	s := b.m[box]
+	if s == nil {
+		s = &boxState{uploads: make(map[string]*upload), recent: make(map[string]sent)}
+		b.m[box] = s
+	}
+	return s
+}
+
+// recentLocked returns the just-sent entry for name, dropping expired ones.
+func (s *boxState) recentLocked(name string, now time.Time) (sent, bool) {
+	for n, r := range s.recent {
+		if !now.Before(r.expires) {
+			delete(s.recent, n)
+		}
+	}
+	r, ok := s.recent[name]
+	return r, ok
+}

@@ -1,0 +1,139 @@
+package sftpd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+
+	"github.com/pkg/sftp"
+
+	"github.com/s2sd/s2sd/ledger"
+	"github.com/s2sd/s2sd/spool"
+)
+
+// UploadChecker is asked at OPEN, before any data flows, whether who may
+// send a file under name. It returns the size limit for the file, or an
+// error whose text the client sees.
+type UploadChecker interface {
+	CheckUpload(who Identity, name string) (limit int64, err error)
+}
+
+// Fileread opens a file for download.
+func (s *session) Fileread(r *sftp.Request) (io.ReaderAt, error) {
+	t, err := s.view.resolve(r.Filepath)
+	if err != nil {
+		return nil, err
+	}
+	if t.name == "" {
+		return nil, failure("%s is a folder", t.path)
+	}
+	f, err := os.OpenFile(s.diskPath(t), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		if t.folder.name == spool.Outbox {
+			if _, serr := s.stat(t); serr == nil {
+				return nil, failure("%s has been sent and is no longer in your outbox", t.name)
+			}
+		}
+		return nil, notFound(t.path)
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, notFound(t.path)
+	}
+	return &download{sess: s, f: f, name: t.path, size: fi.Size()}, nil
+}
+
+// download is an open file being read; its close is audited with whether
+// the whole file was read.
+type download struct {
+	sess *session
+	f    *os.File
+	name string
+	size int64
+	mu   sync.Mutex
+	high int64
+}
+
+func (d *download) ReadAt(p []byte, off int64) (int, error) {
+	n, err := d.f.ReadAt(p, off)
+	d.mu.Lock()
+	if end := off + int64(n); end > d.high {
+		d.high = end
+	}
+	d.mu.Unlock()
+	return n, err
+}
+
+func (d *download) Close() error {
+	d.f.Close()
+	d.mu.Lock()
+	complete := d.high >= d.size
+	d.mu.Unlock()
+	d.sess.audit(ledger.EventDownload, d.name, fmt.Sprintf("complete=%t", complete))
+	return nil
+}
+
+// Filewrite opens a file for upload. Uploads go only to /outbox; the name
+// is checked before any data is sent.
+func (s *session) Filewrite(r *sftp.Request) (io.WriterAt, error) {
+	t, err := s.view.resolve(r.Filepath)
+	if err != nil && !errors.Is(err, sftp.ErrSSHFxNoSuchFile) {
+		return nil, err
+	}
+	if err != nil || t.folder == nil || !t.folder.upload || t.name == "" {
+		if s.hasOutbox() {
+			return nil, denied("%s: files can only be uploaded into /outbox/; put the file there to send it", cleanPath(r.Filepath))
+		}
+		return nil, denied("%s: your role cannot upload files", cleanPath(r.Filepath))
+	}
+	flags := r.Pflags()
+	temp := s.tempName(t.name)
+	limit, err := s.srv.checker.CheckUpload(s.who, s.finalName(t.name))
+	if err != nil {
+		return nil, failure("%s", err.Error())
+	}
+
+	box := s.srv.boxes.get(s.view.box)
+	box.mu.Lock()
+	defer box.mu.Unlock()
+	if u := box.uploads[t.name]; u != nil {
+		if u.open {
+			return nil, failure("%s is being uploaded in another session; wait for it to finish", t.name)
+		}
+		if flags.Excl {
+			return nil, failure("%s already exists", t.name)
+		}
+		if err := u.reopen(flags.Trunc, flags.Append); err != nil {
+			return nil, clientError(s.logged(err))
+		}
+		u.sess, u.limit = s, limit
+		return u, nil
+	}
+	if _, err := os.Lstat(s.diskPath(t)); err == nil {
+		return nil, alreadySent(t.name)
+	}
+	if _, ok := box.recentLocked(t.name, s.srv.now()); ok {
+		return nil, alreadySent(t.name)
+	}
+	f, err := newStagingFile(s.srv.spool.Dir(s.view.box, spool.Staging))
+	if err != nil {
+		return nil, clientError(s.logged(err))
+	}
+	u := &upload{sess: s, name: t.name, temp: temp, staged: f.Name(), limit: limit,
+		append: flags.Append, f: f, open: true, mtime: s.srv.now()}
+	box.uploads[t.name] = u
+	return u, nil
+}
+
+func (s *session) hasOutbox() bool {
+	for _, f := range s.view.folders {
+		if f.upload {
+			return true
+		}
+	}
+	return false
+}

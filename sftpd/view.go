@@ -1,0 +1,83 @@
+package sftpd
+
+import (
+	"path"
+	"strings"
+
+	"github.com/s2sd/s2sd/spool"
+)
+
+// folder is one top-level folder of a user's view.
+type folder struct {
+	name   string // as the user sees it, e.g. "outbox"
+	upload bool   // files may be uploaded here
+	delete bool   // files may be deleted here
+}
+
+// foldersFor returns the folders a role sees, in listing order. A folder a
+// role does not see does not exist for it.
+func foldersFor(role string) []folder {
+	outbox := folder{name: spool.Outbox, upload: true}
+	inbox := folder{name: spool.Inbox, delete: true}
+	rejected := folder{name: spool.Rejected, delete: true}
+	copies := folder{name: spool.Copies, delete: true}
+	switch role {
+	case "school", "la-lost-pupil", "la-lost-pupil-transfer", "la-plasc", "la-admissions":
+		return []folder{outbox, inbox, rejected}
+	case "la-user", "la-school", "la-dba":
+		return []folder{outbox, inbox, rejected, copies}
+	case "admin":
+		return []folder{outbox}
+	default: // la-dba-view and anything unknown: no files
+		return nil
+	}
+}
+
+// target is a path of the view, resolved.
+type target struct {
+	path   string  // cleaned virtual path, e.g. "/outbox/x.xml"
+	folder *folder // nil for the root
+	name   string  // file name within the folder; empty for a folder
+}
+
+// resolve maps a client path onto the view. Anything that is not the root,
+// one of the role's folders, or a plain file name directly inside one of
+// them does not exist. NUL bytes and backslashes are refused outright, and
+// ".." cannot climb above the root because the path is cleaned as an
+// absolute path first.
+func (v *view) resolve(p string) (target, error) {
+	if strings.ContainsAny(p, "\x00\\") {
+		return target{}, denied("file names may not contain NUL bytes or backslashes")
+	}
+	clean := path.Clean("/" + p)
+	if clean == "/" {
+		return target{path: "/"}, nil
+	}
+	parts := strings.Split(clean[1:], "/")
+	if len(parts) > 2 {
+		return target{}, notFound(clean)
+	}
+	var f *folder
+	for i := range v.folders {
+		if v.folders[i].name == parts[0] {
+			f = &v.folders[i]
+		}
+	}
+	if f == nil {
+		return target{}, notFound(clean)
+	}
+	t := target{path: clean, folder: f}
+	if len(parts) == 2 {
+		if strings.HasPrefix(parts[1], ".") {
+			return target{}, notFound(clean)
+		}
+		t.name = parts[1]
+	}
+	return t, nil
+}
+
+// view is what one user sees: the folders of its role over its mailbox.
+type view struct {
+	box     string // spool directory name: the mailbox code, or spool.AdminBox
+	folders []folder
+}
