@@ -10,10 +10,13 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/s2sd/s2sd/auth"
 	"github.com/s2sd/s2sd/config"
+	"github.com/s2sd/s2sd/delivery"
 	"github.com/s2sd/s2sd/ledger"
+	"github.com/s2sd/s2sd/routing"
 	"github.com/s2sd/s2sd/sftpd"
 	"github.com/s2sd/s2sd/spool"
 )
@@ -24,7 +27,10 @@ type Daemon struct {
 	log    zerolog.Logger
 	Ledger *ledger.Ledger
 	Hasher *auth.Hasher
+	Router *delivery.Router
 	SFTP   *sftpd.Server
+
+	watcher *delivery.Watcher
 }
 
 // Open prepares the data directory (creating it, the host keys, the
@@ -52,30 +58,68 @@ func Open(ctx context.Context, cfg config.Config, log zerolog.Logger) (*Daemon, 
 		l.Close()
 		return nil, fmt.Errorf("clearing unacknowledged uploads: %w", err)
 	}
-	hasher := auth.NewHasher(auth.DefaultParams(), cfg.Auth.MaxConcurrentHashes)
-	srv, err := sftpd.New(sftpdConfig(cfg), sftpd.Deps{
-		Ledger:   l,
-		Hasher:   hasher,
+	d := &Daemon{cfg: cfg, log: log, Ledger: l}
+	if err := d.start(ctx, layout, hostKeys); err != nil {
+		d.Close(context.Background())
+		return nil, err
+	}
+	return d, nil
+}
+
+// start brings up routing (finishing what a crash interrupted and routing
+// what waits in outboxes) and then the SFTP server.
+func (d *Daemon) start(ctx context.Context, layout spool.Layout, hostKeys []ssh.Signer) error {
+	cfg := d.cfg
+	d.Router = delivery.New(delivery.Config{
+		Data:         cfg.Data,
+		LANumbers:    cfg.LANumberSet(),
+		Limits:       routing.Limits{CTFMax: cfg.SFTP.MaxCTFSize, GenericSchool: cfg.SFTP.MaxGenericSchool, GenericLA: cfg.SFTP.MaxGenericLA},
+		TempSuffixes: cfg.SFTP.TempSuffixes,
+		Now:          time.Now,
+	}, d.Ledger, d.log.With().Str("component", "router").Logger())
+	if err := d.Router.Recover(ctx); err != nil {
+		return err
+	}
+	d.Router.Start(context.Background())
+	w, err := delivery.NewWatcher(d.Router)
+	if err != nil {
+		return err
+	}
+	d.watcher = w
+	if err := w.Start(context.Background()); err != nil {
+		return err
+	}
+	d.Hasher = auth.NewHasher(auth.DefaultParams(), cfg.Auth.MaxConcurrentHashes)
+	h := hooks{router: d.Router, log: d.log}
+	d.SFTP, err = sftpd.New(sftpdConfig(cfg), sftpd.Deps{
+		Ledger:   d.Ledger,
+		Hasher:   d.Hasher,
 		Spool:    layout,
 		HostKeys: hostKeys,
-		Checker:  nameChecker{cfg: cfg},
-		Log:      log.With().Str("component", "sftpd").Logger(),
+		Checker:  h,
+		Events:   h,
+		Log:      d.log.With().Str("component", "sftpd").Logger(),
 	})
 	if err != nil {
-		l.Close()
-		return nil, err
+		return err
 	}
-	if err := srv.Listen(ctx); err != nil {
-		l.Close()
-		return nil, err
-	}
-	return &Daemon{cfg: cfg, log: log, Ledger: l, Hasher: hasher, SFTP: srv}, nil
+	return d.SFTP.Listen(ctx)
 }
 
 // Close stops the SFTP server, giving sessions until ctx is done, then
-// closes the ledger.
+// the watcher and the router (files still queued stay in their outboxes
+// for the next start), then closes the ledger.
 func (d *Daemon) Close(ctx context.Context) error {
-	err := d.SFTP.Close(ctx)
+	var err error
+	if d.SFTP != nil {
+		err = d.SFTP.Close(ctx)
+	}
+	if d.watcher != nil {
+		d.watcher.Close()
+	}
+	if d.Router != nil {
+		d.Router.Close()
+	}
 	if cerr := d.Ledger.Close(); err == nil {
 		err = cerr
 	}

@@ -70,6 +70,100 @@ CREATE INDEX audit_at ON audit(at);
 CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
 	BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 `,
+	// 2: routing: the upload intent log, transfers, their events and LA
+	// copies, and the Lost Pupil Database records.
+	`
+CREATE TABLE transfers (
+	id            INTEGER PRIMARY KEY,
+	name          TEXT NOT NULL,
+	kind          TEXT NOT NULL,
+	sender        TEXT NOT NULL,
+	sender_la     TEXT NOT NULL,
+	sender_login  TEXT NOT NULL,
+	addressed     TEXT NOT NULL,
+	dest          TEXT NOT NULL,
+	dest_la       TEXT NOT NULL,
+	size          INTEGER NOT NULL,
+	sha256        TEXT NOT NULL,
+	pupils        INTEGER NOT NULL,
+	warnings      TEXT NOT NULL DEFAULT '',
+	uploaded_at   TEXT NOT NULL,
+	state         TEXT NOT NULL CHECK (state IN ('awaiting','collected','rejected','withdrawn','expired')),
+	state_at      TEXT NOT NULL,
+	state_by      TEXT NOT NULL,
+	collected_at  TEXT,
+	path          TEXT NOT NULL,
+	removed_at    TEXT
+);
+CREATE INDEX transfers_dest ON transfers(dest, state);
+CREATE INDEX transfers_sender ON transfers(sender, uploaded_at);
+CREATE INDEX transfers_uploaded ON transfers(uploaded_at);
+CREATE INDEX transfers_path ON transfers(path) WHERE removed_at IS NULL;
+
+CREATE TABLE transfer_events (
+	id          INTEGER PRIMARY KEY,
+	transfer_id INTEGER NOT NULL REFERENCES transfers(id),
+	at          TEXT NOT NULL,
+	event       TEXT NOT NULL,
+	login       TEXT NOT NULL DEFAULT '',
+	remote      TEXT NOT NULL DEFAULT '',
+	detail      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX transfer_events_transfer ON transfer_events(transfer_id);
+
+CREATE TABLE transfer_copies (
+	transfer_id INTEGER NOT NULL REFERENCES transfers(id),
+	la_code     TEXT NOT NULL,
+	path        TEXT NOT NULL,
+	removed_at  TEXT,
+	PRIMARY KEY (transfer_id, la_code)
+);
+
+CREATE TABLE uploads (
+	id          INTEGER PRIMARY KEY,
+	box         TEXT NOT NULL,
+	name        TEXT NOT NULL,
+	login       TEXT NOT NULL,
+	remote      TEXT NOT NULL,
+	size        INTEGER NOT NULL,
+	sha256      TEXT NOT NULL,
+	received_at TEXT NOT NULL,
+	outcome     TEXT NOT NULL CHECK (outcome IN ('pending','routed','rejected')),
+	plan        TEXT NOT NULL,
+	reasons     TEXT NOT NULL DEFAULT '',
+	transfer_id INTEGER REFERENCES transfers(id),
+	done_at     TEXT
+);
+CREATE UNIQUE INDEX uploads_pending ON uploads(box, name) WHERE outcome = 'pending';
+CREATE INDEX uploads_received ON uploads(received_at);
+
+CREATE TABLE lost_pupils (
+	id             INTEGER PRIMARY KEY,
+	transfer_id    INTEGER NOT NULL REFERENCES transfers(id),
+	upn            TEXT NOT NULL,
+	former_upn     TEXT NOT NULL DEFAULT '',
+	surname        TEXT NOT NULL,
+	former_surname TEXT NOT NULL DEFAULT '',
+	forename       TEXT NOT NULL,
+	middle_names   TEXT NOT NULL DEFAULT '',
+	dob            TEXT NOT NULL,
+	gender         TEXT NOT NULL,
+	town           TEXT NOT NULL DEFAULT '',
+	postcode       TEXT NOT NULL DEFAULT '',
+	la             TEXT NOT NULL,
+	school         TEXT NOT NULL,
+	school_name    TEXT NOT NULL DEFAULT '',
+	uploaded_at    TEXT NOT NULL,
+	via            TEXT NOT NULL CHECK (via IN ('XXXXXXX','MMMMMMM')),
+	state          TEXT NOT NULL DEFAULT 'lost' CHECK (state IN ('lost','claimed','removed')),
+	claimed_by     TEXT,
+	claimed_at     TEXT,
+	path           TEXT NOT NULL
+);
+CREATE INDEX lost_pupils_upn ON lost_pupils(upn);
+CREATE INDEX lost_pupils_surname ON lost_pupils(surname COLLATE NOCASE, dob);
+CREATE INDEX lost_pupils_la ON lost_pupils(la, uploaded_at);
+`,
 }
 
 // migrate applies every migration newer than the database's user_version,

@@ -83,23 +83,31 @@ func ParseCode(s string, las LANumbers) (Code, error) {
 	if !allDigits(la) {
 		return Code{}, fmt.Errorf("code %q must start with a 3-digit LA number", s)
 	}
-	var kind Kind
-	switch {
-	case allDigits(rest):
-		kind = KindSchool
-	case rest == "LLLL":
-		kind = KindLA
-	case rest == "PLAS":
-		kind = KindLAPlasc
-	case rest == "ADMS":
-		kind = KindLAAdmissions
-	default:
+	kind := kindOfSuffix(rest)
+	if kind == "" {
 		return Code{}, fmt.Errorf("code %q is not a school's DfE number (LLLSSSS) or an LA code (LLLLLLL, LLLPLAS, LLLADMS)", s)
 	}
 	if !las.Valid(la) {
 		return Code{}, fmt.Errorf("code %q: %s is not a known LA number", s, la)
 	}
 	return Code{Value: u, Kind: kind, LA: la}, nil
+}
+
+// kindOfSuffix classifies the last four characters of an upper-case code:
+// an establishment number or one of the LA suffixes. It returns "" for
+// anything else.
+func kindOfSuffix(rest string) Kind {
+	switch {
+	case len(rest) == 4 && allDigits(rest):
+		return KindSchool
+	case rest == "LLLL":
+		return KindLA
+	case rest == "PLAS":
+		return KindLAPlasc
+	case rest == "ADMS":
+		return KindLAAdmissions
+	}
+	return ""
 }
 
 // LACode returns the code of the LA's own mailbox, e.g. "823LLLL".

@@ -142,6 +142,9 @@ func (s *session) remove(r *sftp.Request) error {
 	if err != nil || !fi.Mode().IsRegular() {
 		return notFound(t.path)
 	}
+	if err := s.srv.events.Removing(s.who, s.view.box, t.folder.name, t.name); err != nil {
+		return clientError(s.logged(err))
+	}
 	if err := os.Remove(p); err != nil {
 		return clientError(s.logged(err))
 	}

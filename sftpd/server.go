@@ -43,6 +43,7 @@ type Server struct {
 	hasher  *auth.Hasher
 	spool   spool.Layout
 	checker UploadChecker
+	events  Events
 	log     zerolog.Logger
 	now     func() time.Time
 	ssh     *ssh.ServerConfig
@@ -69,6 +70,7 @@ type Deps struct {
 	Spool    spool.Layout
 	HostKeys []ssh.Signer
 	Checker  UploadChecker
+	Events   Events // nil: NoEvents
 	Log      zerolog.Logger
 	Now      func() time.Time
 }
@@ -81,8 +83,11 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Events == nil {
+		d.Events = NoEvents{}
+	}
 	s := &Server{
-		cfg: cfg, ledger: d.Ledger, hasher: d.Hasher, spool: d.Spool, checker: d.Checker,
+		cfg: cfg, ledger: d.Ledger, hasher: d.Hasher, spool: d.Spool, checker: d.Checker, events: d.Events,
 		log: d.Log, now: d.Now,
 		addrGuard:  auth.NewAddressGuard(cfg.Lockout),
 		loginGuard: auth.NewAddressGuard(cfg.Lockout),

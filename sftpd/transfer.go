@@ -21,6 +21,25 @@ type UploadChecker interface {
 	CheckUpload(who Identity, name string) (limit int64, err error)
 }
 
+// Events is told what happens to files, so that routing and the ledger can
+// follow. Acknowledging is called just before an upload becomes visible in
+// the outbox and Acknowledged just after (ok reports whether it did);
+// Removing is called before a file is deleted and may refuse.
+type Events interface {
+	Acknowledging(who Identity, box, name string)
+	Acknowledged(who Identity, box, name string, ok bool)
+	Downloaded(who Identity, box, folder, name string, complete bool)
+	Removing(who Identity, box, folder, name string) error
+}
+
+// NoEvents ignores every event.
+type NoEvents struct{}
+
+func (NoEvents) Acknowledging(Identity, string, string)            {}
+func (NoEvents) Acknowledged(Identity, string, string, bool)       {}
+func (NoEvents) Downloaded(Identity, string, string, string, bool) {}
+func (NoEvents) Removing(Identity, string, string, string) error   { return nil }
+
 // Fileread opens a file for download.
 func (s *session) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	t, err := s.view.resolve(r.Filepath)
@@ -33,6 +52,13 @@ func (s *session) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	f, err := os.OpenFile(s.diskPath(t), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		if t.folder.name == spool.Outbox {
+			box := s.srv.boxes.get(s.view.box)
+			box.mu.Lock()
+			u := box.uploads[t.name]
+			box.mu.Unlock()
+			if u != nil {
+				return nil, failure("%s is still being uploaded", t.name)
+			}
 			if _, serr := s.stat(t); serr == nil {
 				return nil, failure("%s has been sent and is no longer in your outbox", t.name)
 			}
@@ -44,18 +70,19 @@ func (s *session) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 		f.Close()
 		return nil, notFound(t.path)
 	}
-	return &download{sess: s, f: f, name: t.path, size: fi.Size()}, nil
+	return &download{sess: s, f: f, folder: t.folder.name, name: t.name, size: fi.Size()}, nil
 }
 
 // download is an open file being read; its close is audited with whether
 // the whole file was read.
 type download struct {
-	sess *session
-	f    *os.File
-	name string
-	size int64
-	mu   sync.Mutex
-	high int64
+	sess   *session
+	f      *os.File
+	folder string
+	name   string
+	size   int64
+	mu     sync.Mutex
+	high   int64
 }
 
 func (d *download) ReadAt(p []byte, off int64) (int, error) {
@@ -73,7 +100,8 @@ func (d *download) Close() error {
 	d.mu.Lock()
 	complete := d.high >= d.size
 	d.mu.Unlock()
-	d.sess.audit(ledger.EventDownload, d.name, fmt.Sprintf("complete=%t", complete))
+	d.sess.audit(ledger.EventDownload, "/"+d.folder+"/"+d.name, fmt.Sprintf("complete=%t", complete))
+	d.sess.srv.events.Downloaded(d.sess.who, d.sess.view.box, d.folder, d.name, complete)
 	return nil
 }
 

@@ -148,6 +148,7 @@ func (u *upload) reopen(trunc, appendMode bool) error {
 func (s *session) commit(u *upload, name string) error {
 	box := s.srv.boxes.get(s.view.box)
 	dst := filepath.Join(s.srv.spool.Dir(s.view.box, spool.Outbox), name)
+	s.srv.events.Acknowledging(s.who, s.view.box, name)
 	box.mu.Lock()
 	err := spool.MoveNoReplace(u.staged, dst)
 	if err == nil {
@@ -156,6 +157,7 @@ func (s *session) commit(u *upload, name string) error {
 		box.recent[name] = sent{size: u.size, mtime: u.mtime, expires: now.Add(s.srv.cfg.RecentWindow)}
 	}
 	box.mu.Unlock()
+	s.srv.events.Acknowledged(s.who, s.view.box, name, err == nil)
 	if errors.Is(err, spool.ErrTargetExists) {
 		s.discard(u, "name already sent")
 		return alreadySent(name)

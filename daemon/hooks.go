@@ -1,0 +1,52 @@
+package daemon
+
+import (
+	"context"
+
+	"github.com/rs/zerolog"
+
+	"github.com/s2sd/s2sd/delivery"
+	"github.com/s2sd/s2sd/routing"
+	"github.com/s2sd/s2sd/sftpd"
+)
+
+// hooks adapts the router to the SFTP server's checker and events.
+type hooks struct {
+	router *delivery.Router
+	log    zerolog.Logger
+}
+
+var (
+	_ sftpd.UploadChecker = hooks{}
+	_ sftpd.Events        = hooks{}
+)
+
+func sender(who sftpd.Identity) delivery.Sender {
+	return delivery.Sender{Login: who.Login, Mailbox: who.Mailbox, Role: routing.Role(who.Role), Remote: who.Remote}
+}
+
+func (h hooks) CheckUpload(who sftpd.Identity, name string) (int64, error) {
+	return h.router.CheckUpload(context.Background(), sender(who), name)
+}
+
+func (h hooks) Acknowledging(who sftpd.Identity, box, name string) {
+	h.router.Expect(box, name, sender(who))
+}
+
+func (h hooks) Acknowledged(who sftpd.Identity, box, name string, ok bool) {
+	if !ok {
+		h.router.Forget(box, name)
+		return
+	}
+	h.router.Submit(box, name)
+}
+
+func (h hooks) Downloaded(who sftpd.Identity, box, folder, name string, complete bool) {
+	if err := h.router.Downloaded(context.Background(), sender(who), box, folder, name, complete); err != nil {
+		h.log.Error().Err(err).Str("file", name).Msg("recording a download failed")
+	}
+}
+
+func (h hooks) Removing(who sftpd.Identity, box, folder, name string) error {
+	return h.router.Removing(context.Background(), sender(who), box, folder, name)
+}

@@ -1,0 +1,308 @@
+package delivery
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/s2sd/s2sd/internal/ctftest"
+	"github.com/s2sd/s2sd/ledger"
+	"github.com/s2sd/s2sd/routing"
+	"github.com/s2sd/s2sd/spool"
+)
+
+type env struct {
+	t      *testing.T
+	data   string
+	ledger *ledger.Ledger
+	router *Router
+	now    time.Time
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	data := t.TempDir()
+	l, err := ledger.Open(context.Background(), filepath.Join(data, "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	las, _ := routing.NewLANumbers(routing.DefaultLANumbers())
+	e := &env{t: t, data: data, ledger: l, now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
+	e.router = New(Config{Data: data, LANumbers: las, Limits: routing.DefaultLimits(),
+		TempSuffixes: []string{".filepart", ".tmp"}, Now: func() time.Time { return e.now }}, l, zerolog.Nop())
+	for _, m := range []ledger.Mailbox{
+		{Code: "823LLLL", Name: "Central Beds", Kind: "la", LA: "823", Copies: true},
+		{Code: "660LLLL", Name: "Anglesey", Kind: "la", LA: "660", Copies: true},
+		{Code: "825LLLL", Name: "Bucks", Kind: "la", LA: "825", Copies: false},
+		{Code: "8231234", Name: "Ampthill", Kind: "school", LA: "823"},
+		{Code: "8232345", Name: "Biggleswade", Kind: "school", LA: "823"},
+		{Code: "6602001", Name: "Amlwch", Kind: "school", LA: "660"},
+		{Code: "8251000", Name: "Old Academy", Kind: "school", LA: "825"},
+		{Code: "8251001", Name: "New Academy", Kind: "school", LA: "825"},
+	} {
+		if err := l.AddMailbox(context.Background(), m, e.now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.CloseMailbox(context.Background(), "8251000", "8251001", e.now)
+	return e
+}
+
+func (e *env) path(rel ...string) string { return filepath.Join(append([]string{e.data}, rel...)...) }
+
+// drop puts a file into a mailbox's outbox as an acknowledged upload.
+func (e *env) drop(box, name, content string) {
+	e.t.Helper()
+	dir := e.path("spool", box, spool.Outbox)
+	os.MkdirAll(dir, 0o700)
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) route(box, name string, who *Sender) {
+	e.t.Helper()
+	if err := e.router.route(context.Background(), key{box, name}, who); err != nil {
+		e.t.Fatalf("route %s/%s: %v", box, name, err)
+	}
+}
+
+func (e *env) read(rel ...string) string {
+	e.t.Helper()
+	b, err := os.ReadFile(e.path(rel...))
+	if err != nil {
+		e.t.Fatalf("read %s: %v", filepath.Join(rel...), err)
+	}
+	return string(b)
+}
+
+func (e *env) missing(rel ...string) {
+	e.t.Helper()
+	if _, err := os.Lstat(e.path(rel...)); !os.IsNotExist(err) {
+		e.t.Fatalf("%s exists (%v), want it gone", filepath.Join(rel...), err)
+	}
+}
+
+var school = &Sender{Login: "ampthill", Mailbox: "8231234", Role: routing.RoleSchool, Remote: "127.0.0.1"}
+
+func TestRouteCrossBorderWithCopies(t *testing.T) {
+	e := newEnv(t)
+	ctf := ctftest.Between("8231234", "6602001")
+	name := "8231234_CTF_6602001_001.XML"
+	e.drop("8231234", name, ctf)
+	e.route("8231234", name, school)
+
+	e.missing("spool", "8231234", "outbox", name)
+	if got := e.read("spool", "6602001", "inbox", name); got != ctf {
+		t.Fatal("inbox file differs from the upload")
+	}
+	for _, la := range []string{"823LLLL", "660LLLL"} {
+		a, _ := os.Stat(e.path("spool", "6602001", "inbox", name))
+		b, err := os.Stat(e.path("spool", la, "copies", name))
+		if err != nil || !os.SameFile(a, b) {
+			t.Fatalf("%s copy is not a hard link of the inbox file: %v", la, err)
+		}
+	}
+	ts, _ := e.ledger.Transfers(context.Background(), ledger.TransferFilter{})
+	if len(ts) != 1 {
+		t.Fatalf("%d transfers, want 1", len(ts))
+	}
+	tr := ts[0]
+	if tr.Name != name || tr.Kind != "ctf" || tr.Sender != "8231234" || tr.Dest != "6602001" || tr.SenderLogin != "ampthill" ||
+		tr.State != ledger.StateAwaiting || tr.Pupils != 1 || tr.Size != int64(len(ctf)) || len(tr.SHA256) != 64 ||
+		tr.Path != "spool/6602001/inbox/"+name || tr.DestLA != "660" || tr.SenderLA != "823" {
+		t.Fatalf("transfer %+v", tr)
+	}
+	// The same name now waits at the destination: refused at OPEN.
+	_, err := e.router.CheckUpload(context.Background(), *school, name)
+	if err == nil || err.Error() != name+" is still waiting at 6602001: send the file again under the next sequence number" {
+		t.Fatalf("second send: %v", err)
+	}
+	// Collect, then delete: collected stays collected.
+	who := Sender{Login: "amlwch", Mailbox: "6602001", Role: routing.RoleSchool}
+	e.router.Downloaded(context.Background(), who, "6602001", "inbox", name, false)
+	if tr, _ := e.ledger.Transfer(context.Background(), tr.ID); tr.State != ledger.StateAwaiting {
+		t.Fatalf("partial read changed state to %s", tr.State)
+	}
+	e.router.Downloaded(context.Background(), who, "6602001", "inbox", name, true)
+	e.router.Downloaded(context.Background(), who, "6602001", "inbox", name, true)
+	e.router.Removing(context.Background(), who, "6602001", "inbox", name)
+	tr, _ = e.ledger.Transfer(context.Background(), tr.ID)
+	if tr.State != ledger.StateCollected || tr.StateBy != "amlwch" || tr.RemovedAt.IsZero() {
+		t.Fatalf("after collect and delete: %+v", tr)
+	}
+}
+
+func TestRejectUncollectedOnDelete(t *testing.T) {
+	e := newEnv(t)
+	name := "8231234_CTF_8232345_001.XML"
+	e.drop("8231234", name, ctftest.Between("8231234", "8232345"))
+	e.route("8231234", name, school)
+	// same LA: one copy only, to 823LLLL
+	entries, _ := os.ReadDir(e.path("spool", "823LLLL", "copies"))
+	if len(entries) != 1 {
+		t.Fatalf("%d copies in 823LLLL, want 1", len(entries))
+	}
+	who := Sender{Login: "biggleswade", Mailbox: "8232345", Role: routing.RoleSchool}
+	if err := e.router.Removing(context.Background(), who, "8232345", "inbox", name); err != nil {
+		t.Fatal(err)
+	}
+	ts, _ := e.ledger.Transfers(context.Background(), ledger.TransferFilter{State: ledger.StateRejected})
+	if len(ts) != 1 || ts[0].StateBy != "biggleswade" {
+		t.Fatalf("rejected transfers %+v", ts)
+	}
+}
+
+func TestRouteSuccessorAndNoCopies(t *testing.T) {
+	e := newEnv(t)
+	name := "8231234_CTF_8251000_001.XML"
+	e.drop("8231234", name, ctftest.Between("8231234", "8251000"))
+	e.route("8231234", name, school)
+	e.read("spool", "8251001", "inbox", name)
+	e.missing("spool", "825LLLL", "copies", name) // copies off
+	ts, _ := e.ledger.Transfers(context.Background(), ledger.TransferFilter{Mailbox: "8251001"})
+	if len(ts) != 1 || ts[0].Addressed != "8251000" || ts[0].Dest != "8251001" {
+		t.Fatalf("transfers %+v", ts)
+	}
+}
+
+func TestRouteLostPupil(t *testing.T) {
+	e := newEnv(t)
+	name := "8231234_CTF_XXXXXXX_001.XML"
+	e.drop("8231234", name, ctftest.CTF(ctftest.Options{SourceLEA: "823", SourceEstab: "1234", DestLEA: "XXX", DestEstab: "XXXX", Surname: "Quillfeather"}))
+	e.route("8231234", name, school)
+	lost, err := e.ledger.LostPupils(context.Background())
+	if err != nil || len(lost) != 1 {
+		t.Fatalf("lost pupils %d, %v", len(lost), err)
+	}
+	p := lost[0]
+	if p.Surname != "Quillfeather" || p.Forename != "Pupil0" || p.DOB != "2015-01-10" || p.Gender != "M" ||
+		p.UPN != ctftest.UPN("823", "1234", 0) || p.Town != "Fernhollow" || p.Postcode != "ZZ99 1AA" ||
+		p.LA != "823" || p.School != "8231234" || p.SchoolName != "Ampthill" || p.Via != "XXXXXXX" || p.State != "lost" {
+		t.Fatalf("record %+v", struct{ ledger.LostPupil }{p})
+	}
+	if !strings.HasPrefix(p.Path, "lost/") || e.read(p.Path) == "" {
+		t.Fatalf("stored at %q", p.Path)
+	}
+}
+
+func TestRejectWithEveryReason(t *testing.T) {
+	e := newEnv(t)
+	name := "8231234_CTF_8232345_002.XML"
+	bad := strings.Replace(ctftest.Between("8231234", "8232345"), "<Surname>Testpupil</Surname>", "", 1)
+	bad = strings.Replace(bad, "<LEA>823</LEA><Estab>2345</Estab>", "<LEA>823</LEA><Estab>7777</Estab>", 1)
+	e.drop("8231234", name, bad)
+	e.route("8231234", name, school)
+	e.missing("spool", "8232345", "inbox", name)
+	if e.read("spool", "8231234", "rejected", name) != bad {
+		t.Fatal("rejected file differs")
+	}
+	note := e.read("spool", "8231234", "rejected", name+".txt")
+	if !strings.HasPrefix(note, name+" was not sent, for these reasons:\r\n\r\n- ") || strings.Count(note, "\r\n- ") != 2 {
+		t.Fatalf("note:\n%s", note)
+	}
+	if strings.Contains(note, "Pupil0") || strings.Contains(note, ctftest.UPN("823", "1234", 0)) {
+		t.Fatal("note holds pupil data")
+	}
+	ups, _ := e.ledger.Uploads(context.Background())
+	if len(ups) != 1 || ups[0].Outcome != ledger.UploadRejected {
+		t.Fatalf("uploads %+v", ups)
+	}
+	// A name from another school is refused at OPEN with its reason.
+	_, err := e.router.CheckUpload(context.Background(), *school, "8230001_CTF_8232345_001.XML")
+	if err == nil || !strings.Contains(err.Error(), "is not your mailbox 8231234") {
+		t.Fatalf("wrong sender: %v", err)
+	}
+	_, err = e.router.CheckUpload(context.Background(), *school, "8231234_CTF_8239999_001.XML")
+	if err == nil || err.Error() != "destination 8239999 is not a known establishment: check the DfE number or LA code" {
+		t.Fatalf("unknown destination: %v", err)
+	}
+}
+
+// TestResumeAfterCrash replays the two crash points: after the plan was
+// recorded but before any move, and after the move but before the outcome.
+func TestResumeAfterCrash(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for i, moved := range []bool{false, true} {
+		name := []string{"8231234_CTF_8232345_010.XML", "8231234_CTF_8232345_011.XML"}[i]
+		e.drop("8231234", name, ctftest.Between("8231234", "8232345"))
+		src := e.path("spool", "8231234", "outbox", name)
+		p, size, sum, err := e.router.decide(ctx, key{"8231234", name}, *school, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.ledger.BeginUpload(ctx, ledger.Upload{Box: "8231234", Name: name, Login: "ampthill",
+			Size: size, SHA256: sum, ReceivedAt: e.now, Plan: p.encode()}); err != nil {
+			t.Fatal(err)
+		}
+		if moved {
+			if err := e.router.execute(key{"8231234", name}, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := e.router.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ts, _ := e.ledger.Transfers(ctx, ledger.TransferFilter{})
+	pending, _ := e.ledger.PendingUploads(ctx)
+	if len(ts) != 2 || len(pending) != 0 {
+		t.Fatalf("%d transfers, %d pending; want 2, 0", len(ts), len(pending))
+	}
+	// Routing again finds nothing to do: exactly once.
+	e.route("8231234", "8231234_CTF_8232345_010.XML", nil)
+	if ts, _ := e.ledger.Transfers(ctx, ledger.TransferFilter{}); len(ts) != 2 {
+		t.Fatalf("%d transfers after a repeat, want 2", len(ts))
+	}
+}
+
+func TestWatcherRoutesLocalDrops(t *testing.T) {
+	e := newEnv(t)
+	e.router.Start(context.Background())
+	defer e.router.Close()
+	w, err := NewWatcher(e.router)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.settle = 20 * time.Millisecond
+	// A file left in an outbox before start is routed by the start-up scan.
+	left := "8231234_CTF_8232345_020.XML"
+	e.drop("8231234", left, ctftest.Between("8231234", "8232345"))
+	if err := w.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	// A local process writes under a temporary name, then renames it in.
+	name := "8231234_CTF_8232345_021.XML"
+	tmp := e.path("spool", "8231234", "outbox", name+".tmp")
+	os.WriteFile(tmp, []byte(ctftest.Between("8231234", "8232345")), 0o600)
+	time.Sleep(100 * time.Millisecond)
+	if _, err := os.Stat(tmp); err != nil {
+		t.Fatal("temporary name was routed")
+	}
+	os.Rename(tmp, e.path("spool", "8231234", "outbox", name))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		e.router.Wait()
+		ts, _ := e.ledger.Transfers(context.Background(), ledger.TransferFilter{})
+		if len(ts) == 2 {
+			if ts[0].SenderLogin != LocalLogin {
+				t.Fatalf("local drop sender %q", ts[0].SenderLogin)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d transfers after 5s, want 2", len(ts))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.read("spool", "8232345", "inbox", name)
+	e.read("spool", "8232345", "inbox", left)
+}

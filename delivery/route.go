@@ -1,0 +1,177 @@
+package delivery
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/s2sd/s2sd/ledger"
+	"github.com/s2sd/s2sd/routing"
+	"github.com/s2sd/s2sd/spool"
+)
+
+// route routes one file in an outbox, exactly once. It first looks for a
+// pending upload a crash left behind and carries out its plan; otherwise
+// it validates the file, records the plan, moves the file, and records the
+// outcome. Every step is safe to repeat.
+func (r *Router) route(ctx context.Context, k key, who *Sender) error {
+	up, ok, err := r.ledger.PendingUpload(ctx, k.box, k.name)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		src := r.cfg.abs(spoolRel(k.box, spool.Outbox, k.name))
+		if _, err := os.Lstat(src); errors.Is(err, os.ErrNotExist) {
+			return nil // routed already, by another path
+		}
+		if who == nil {
+			who = &Sender{Login: LocalLogin, Mailbox: k.box}
+			if code, err := routing.ParseCode(k.box, r.cfg.LANumbers); err == nil {
+				who.Role = localRole(code.Kind)
+			}
+			if k.box == spool.AdminBox {
+				who.Mailbox, who.Role = "", routing.RoleAdmin
+			}
+		}
+		p, size, sum, err := r.decide(ctx, k, *who, src)
+		if err != nil {
+			return err
+		}
+		up, _, err = r.ledger.BeginUpload(ctx, ledger.Upload{
+			Box: k.box, Name: k.name, Login: who.Login, Remote: who.Remote,
+			Size: size, SHA256: sum, ReceivedAt: r.cfg.Now(), Plan: p.encode(),
+			Reasons: strings.Join(p.Reasons, "\n"),
+		})
+		if err != nil {
+			return err
+		}
+	}
+	p, err := decodePlan(up.Plan)
+	if err != nil {
+		return fmt.Errorf("upload %d has an unreadable plan: %w", up.ID, err)
+	}
+	if err := r.execute(k, p); err != nil {
+		return err
+	}
+	return r.finish(ctx, up, p)
+}
+
+// decide validates a file and plans where it goes.
+func (r *Router) decide(ctx context.Context, k key, who Sender, src string) (plan, int64, string, error) {
+	f, err := os.Open(src)
+	if err != nil {
+		return plan{}, 0, "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	size, err := io.Copy(h, f)
+	if err != nil {
+		return plan{}, 0, "", err
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	reject := func(reasons ...string) (plan, int64, string, error) {
+		return plan{Reject: true, Reasons: reasons, DestPath: spoolRel(k.box, spool.Rejected, k.name)}, size, sum, nil
+	}
+
+	d, err := r.check(ctx, who, k.name)
+	if err != nil {
+		return reject(err.Error())
+	}
+	n := d.name
+	kind := d.sender.Kind
+	if who.Mailbox == "" {
+		kind = ""
+	}
+	if limit := routing.SizeLimit(n, kind, r.cfg.Limits); size > limit {
+		return reject(fmt.Sprintf("the file is %d bytes, over the %d-byte limit for this kind of file", size, limit))
+	}
+	p := plan{
+		Kind: strings.ToLower(string(n.Type)), Sender: n.Source.Value, SenderLA: n.Source.LA,
+		Addressed: n.Dest.Value, Dest: d.dest.Value, DestLA: d.dest.LA, Lost: n.IsLost(),
+	}
+	if n.IsXML() {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return plan{}, 0, "", err
+		}
+		info, err := routing.ReadCTF(f, routing.CTFOptions{MaxSize: r.cfg.Limits.CTFMax, Admissions: n.Dest.Kind == routing.KindLAAdmissions || n.Source.Kind == routing.KindLAAdmissions})
+		if err != nil {
+			return reject(err.Error())
+		}
+		v := routing.ValidateCTF(info, n, d.sender, r.cfg.Now())
+		if !v.OK() {
+			reasons := make([]string, len(v.Errors))
+			for i, e := range v.Errors {
+				reasons[i] = e.Error()
+			}
+			return reject(reasons...)
+		}
+		p.Pupils, p.Warnings = len(info.Pupils), v.Warnings
+	} else if err := routing.CheckZip(f, size); err != nil {
+		return reject(err.Error())
+	}
+
+	switch {
+	case p.Lost:
+		p.DestPath = filepath.Join("lost", randomToken()+"_"+k.name)
+	default:
+		p.DestPath = spoolRel(d.dest.Value, spool.Inbox, k.name)
+	}
+	if n.Type == routing.TypeCTF {
+		p.Copies, err = r.copies(ctx, n, d)
+		if err != nil {
+			return plan{}, 0, "", err
+		}
+	}
+	return p, size, sum, nil
+}
+
+// copies lists the LA copies of a CTF: to the sending school's LA and the
+// receiving school's LA, where they have copies on, and never to an LA
+// that sent or receives the file itself.
+func (r *Router) copies(ctx context.Context, n routing.Name, d destination) ([]ledger.Copy, error) {
+	var out []ledger.Copy
+	seen := map[string]bool{n.Source.Value: true, d.dest.Value: true}
+	for _, c := range []routing.Code{n.Source, d.dest} {
+		if c.Kind != routing.KindSchool {
+			continue
+		}
+		la := routing.LACode(c.LA)
+		if seen[la] {
+			continue
+		}
+		seen[la] = true
+		m, err := r.ledger.Mailbox(ctx, la)
+		if errors.Is(err, ledger.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !m.Copies || m.Status != ledger.StatusOpen {
+			continue
+		}
+		name := n.Original
+		for i := 2; ; i++ {
+			if _, err := os.Lstat(r.cfg.abs(spoolRel(la, spool.Copies, name))); errors.Is(err, os.ErrNotExist) {
+				break
+			}
+			ext := filepath.Ext(n.Original)
+			name = fmt.Sprintf("%s.copy%d%s", strings.TrimSuffix(n.Original, ext), i, ext)
+		}
+		out = append(out, ledger.Copy{LACode: la, Path: spoolRel(la, spool.Copies, name)})
+	}
+	return out, nil
+}
+
+func randomToken() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

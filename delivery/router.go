@@ -1,0 +1,157 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/rs/zerolog"
+
+	"github.com/s2sd/s2sd/ledger"
+)
+
+// Router routes acknowledged files. Open it with New, start its workers
+// with Start, and stop it with Close.
+type Router struct {
+	cfg    Config
+	ledger *ledger.Ledger
+	log    zerolog.Logger
+
+	queue chan key
+	kick  chan struct{}
+
+	mu       sync.Mutex
+	queued   map[key]bool    // waiting or being routed
+	expected map[key]Sender  // who sent a file sftpd is about to acknowledge
+	idle     *sync.Cond      // signalled when queued empties
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// key names a file in an outbox.
+type key struct {
+	box  string
+	name string
+}
+
+// New returns a router.
+func New(cfg Config, l *ledger.Ledger, log zerolog.Logger) *Router {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	r := &Router{
+		cfg: cfg, ledger: l, log: log,
+		queue:    make(chan key, 1<<16),
+		queued:   make(map[key]bool),
+		expected: make(map[key]Sender),
+	}
+	r.idle = sync.NewCond(&r.mu)
+	return r
+}
+
+// Expect tells the router who is sending box/name before the file becomes
+// visible in the outbox, so that the watcher, if it sees the file first,
+// still records the right sender.
+func (r *Router) Expect(box, name string, who Sender) {
+	r.mu.Lock()
+	r.expected[key{box, name}] = who
+	r.mu.Unlock()
+}
+
+// Forget drops an expectation for an upload that was not acknowledged.
+func (r *Router) Forget(box, name string) {
+	r.mu.Lock()
+	delete(r.expected, key{box, name})
+	r.mu.Unlock()
+}
+
+// Submit queues box/name for routing, once however often it is submitted.
+func (r *Router) Submit(box, name string) {
+	k := key{box, name}
+	r.mu.Lock()
+	if r.queued[k] {
+		r.mu.Unlock()
+		return
+	}
+	r.queued[k] = true
+	r.mu.Unlock()
+	r.queue <- k
+}
+
+// Start runs the workers.
+func (r *Router) Start(ctx context.Context) {
+	ctx, r.cancel = context.WithCancel(ctx)
+	for range r.cfg.Workers {
+		r.wg.Add(1)
+		go r.work(ctx)
+	}
+}
+
+func (r *Router) work(ctx context.Context) {
+	defer r.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case k := <-r.queue:
+			r.routeLogged(ctx, k)
+			r.mu.Lock()
+			delete(r.queued, k)
+			if len(r.queued) == 0 {
+				r.idle.Broadcast()
+			}
+			r.mu.Unlock()
+		}
+	}
+}
+
+// Wait blocks until nothing is queued: for tests and benchmarks.
+func (r *Router) Wait() {
+	r.mu.Lock()
+	for len(r.queued) > 0 {
+		r.idle.Wait()
+	}
+	r.mu.Unlock()
+}
+
+// Close stops the workers after the files they are routing, and waits.
+// Files still queued stay in their outboxes and are routed at next start.
+func (r *Router) Close() {
+	if r.cancel != nil {
+		r.cancel()
+	}
+	r.wg.Wait()
+}
+
+func (r *Router) routeLogged(ctx context.Context, k key) {
+	r.mu.Lock()
+	who, ok := r.expected[k]
+	delete(r.expected, k)
+	r.mu.Unlock()
+	var sender *Sender
+	if ok {
+		sender = &who
+	}
+	if err := r.route(ctx, k, sender); err != nil {
+		r.log.Error().Err(err).Str("mailbox", k.box).Str("file", k.name).Msg("routing failed; the file stays in the outbox and is retried at next start")
+	}
+}
+
+// Recover carries out the plans of uploads a crash left pending. It runs
+// before the SFTP server accepts logins.
+func (r *Router) Recover(ctx context.Context) error {
+	pending, err := r.ledger.PendingUploads(ctx)
+	if err != nil {
+		return err
+	}
+	for _, up := range pending {
+		if err := r.route(ctx, key{up.Box, up.Name}, nil); err != nil {
+			return fmt.Errorf("recovering upload %d (%s): %w", up.ID, up.Name, err)
+		}
+	}
+	if len(pending) > 0 {
+		r.log.Info().Int("uploads", len(pending)).Msg("recovered uploads interrupted by a crash")
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// Upload outcomes.
+const (
+	UploadPending  = "pending"
+	UploadRouted   = "routed"
+	UploadRejected = "rejected"
+)
+
+// Upload is the routing intent log's record of one acknowledged file. It
+// is written, with the router's plan, before any file moves; a crash
+// leaves it pending, and the restart carries out the same plan.
+type Upload struct {
+	ID         int64
+	Box        string
+	Name       string
+	Login      string
+	Remote     string
+	Size       int64
+	SHA256     string
+	ReceivedAt time.Time
+	Outcome    string
+	Plan       string // the router's decision, opaque to the ledger
+	Reasons    string
+	TransferID int64
+}
+
+const uploadColumns = `id, box, name, login, remote, size, sha256, received_at, outcome, plan, reasons, COALESCE(transfer_id, 0)`
+
+func scanUpload(row interface{ Scan(...any) error }) (Upload, error) {
+	var u Upload
+	var at string
+	err := row.Scan(&u.ID, &u.Box, &u.Name, &u.Login, &u.Remote, &u.Size, &u.SHA256, &at, &u.Outcome, &u.Plan, &u.Reasons, &u.TransferID)
+	u.ReceivedAt = parseTime(at)
+	return u, err
+}
+
+// BeginUpload records a pending upload with its plan. If box/name already
+// has a pending upload (a crash interrupted it), that one is returned
+// unchanged with resumed set, so the same plan is carried out.
+func (l *Ledger) BeginUpload(ctx context.Context, u Upload) (_ Upload, resumed bool, err error) {
+	err = l.tx(ctx, func(tx *sql.Tx) error {
+		old, err := scanUpload(tx.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads
+			WHERE box = ? AND name = ? AND outcome = 'pending'`, u.Box, u.Name))
+		if err == nil {
+			u, resumed = old, true
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO uploads (box, name, login, remote, size, sha256, received_at, outcome, plan, reasons)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+			u.Box, u.Name, u.Login, u.Remote, u.Size, u.SHA256, formatTime(u.ReceivedAt), u.Plan, u.Reasons)
+		if err != nil {
+			return err
+		}
+		u.ID, _ = res.LastInsertId()
+		u.Outcome = UploadPending
+		return nil
+	})
+	return u, resumed, err
+}
+
+// PendingUpload returns the pending upload of box/name, if any.
+func (l *Ledger) PendingUpload(ctx context.Context, box, name string) (Upload, bool, error) {
+	u, err := scanUpload(l.db.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads
+		WHERE box = ? AND name = ? AND outcome = 'pending'`, box, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Upload{}, false, nil
+	}
+	return u, err == nil, err
+}
+
+// PendingUploads lists the uploads a crash left pending, oldest first.
+func (l *Ledger) PendingUploads(ctx context.Context) ([]Upload, error) {
+	return l.uploads(ctx, `WHERE outcome = 'pending' ORDER BY id`)
+}
+
+// Uploads lists every upload record, oldest first.
+func (l *Ledger) Uploads(ctx context.Context) ([]Upload, error) {
+	return l.uploads(ctx, `ORDER BY id`)
+}
+
+func (l *Ledger) uploads(ctx context.Context, where string) ([]Upload, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT `+uploadColumns+` FROM uploads `+where)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Upload
+	for rows.Next() {
+		u, err := scanUpload(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// FinishRejected closes a pending upload as rejected by validation.
+func (l *Ledger) FinishRejected(ctx context.Context, uploadID int64, now time.Time) error {
+	_, err := l.db.ExecContext(ctx, `UPDATE uploads SET outcome = 'rejected', done_at = ? WHERE id = ? AND outcome = 'pending'`,
+		formatTime(now), uploadID)
+	return err
+}
