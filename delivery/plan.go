@@ -10,9 +10,9 @@ import (
 // before any file moves so that a restart carries out the same decision.
 // It holds no pupil data.
 type plan struct {
-	Reject   bool     `json:"reject,omitempty"`
-	Reasons  []string `json:"reasons,omitempty"`
-	DestPath string   `json:"dest_path"` // data-relative: inbox, lost store or rejected file
+	Reject   bool          `json:"reject,omitempty"`
+	Reasons  []string      `json:"reasons,omitempty"`
+	DestPath string        `json:"dest_path"` // data-relative: inbox, lost store or rejected file
 	Copies   []ledger.Copy `json:"copies,omitempty"`
 
 	Kind      string   `json:"kind,omitempty"`

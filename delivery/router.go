@@ -21,9 +21,9 @@ type Router struct {
 	kick  chan struct{}
 
 	mu       sync.Mutex
-	queued   map[key]bool    // waiting or being routed
-	expected map[key]Sender  // who sent a file sftpd is about to acknowledge
-	idle     *sync.Cond      // signalled when queued empties
+	queued   map[key]bool   // waiting or being routed
+	expected map[key]Sender // who sent a file sftpd is about to acknowledge
+	idle     *sync.Cond     // signalled when queued empties
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
