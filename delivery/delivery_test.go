@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -306,3 +307,39 @@ func TestWatcherRoutesLocalDrops(t *testing.T) {
 	e.read("spool", "8232345", "inbox", name)
 	e.read("spool", "8232345", "inbox", left)
 }
+
+func TestVerify(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	name := "8231234_CTF_6602001_001.XML"
+	e.drop("8231234", name, ctftest.Between("8231234", "6602001"))
+	e.route("8231234", name, school)
+	lost := "8231234_CTF_MMMMMMM_001.XML"
+	e.drop("8231234", lost, ctftest.Between("8231234", "MMMMMMM"))
+	e.route("8231234", lost, school)
+	diffs, err := Verify(ctx, e.data, e.ledger, []string{".tmp"})
+	if err != nil || len(diffs) != 0 {
+		t.Fatalf("clean state: %v %v", diffs, err)
+	}
+	os.Remove(e.path("spool", "660LLLL", "copies", name))
+	os.WriteFile(e.path("spool", "6602001", "inbox", "stray.xml"), []byte("x"), 0o600)
+	os.WriteFile(e.path("spool", "6602001", "inbox", name), []byte("tampered"), 0o600)
+	e.drop("8231234", "8231234_CTF_6602001_002.XML", "x")
+	e.drop("8231234", "ignored.tmp", "x")
+	diffs, _ = Verify(ctx, e.data, e.ledger, []string{".tmp"})
+	var got []string
+	for _, d := range diffs {
+		got = append(got, d.String())
+	}
+	want := []string{
+		"spool/6602001/inbox/" + name + ": transfer 1 differs from what was sent (size 8, want " + itoa(len(ctftest.Between("8231234", "6602001"))) + ")",
+		"spool/6602001/inbox/stray.xml: file on disk is not in the ledger",
+		"spool/660LLLL/copies/" + name + ": LA copy of transfer 1 is missing from disk",
+		"spool/8231234/outbox/8231234_CTF_6602001_002.XML: acknowledged upload waits unrouted in an outbox: start s2sd to route it",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("differences:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }

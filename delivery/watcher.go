@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -176,14 +175,5 @@ func (w *Watcher) rescan() {
 // routable reports whether a name in an outbox is a finished file: not
 // hidden, not a temporary name.
 func (w *Watcher) routable(name string) bool {
-	if name == "" || name[0] == '.' {
-		return false
-	}
-	lower := strings.ToLower(name)
-	for _, s := range w.router.cfg.TempSuffixes {
-		if strings.HasSuffix(lower, strings.ToLower(s)) {
-			return false
-		}
-	}
-	return true
+	return name != "" && name[0] != '.' && !isTemp(name, w.router.cfg.TempSuffixes)
 }
