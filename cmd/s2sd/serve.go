@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/term"
+
+	"github.com/s2sd/s2sd/daemon"
+)
+
+// runServe runs the daemon until ctx is cancelled (main cancels it on
+// SIGTERM or SIGINT).
+func runServe(ctx context.Context, g *Globals, c *ServeCmd) error {
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return err
+	}
+	if c.Listen != "" {
+		cfg.Listen = c.Listen
+	}
+	log := newLogger(g)
+	return daemon.Run(ctx, cfg, log, func(d *daemon.Daemon) error {
+		if c.Demo {
+			return daemon.ProvisionDemo(ctx, d.Ledger, d.Hasher, d.SFTP.Addr().String(), g.Stdout)
+		}
+		return nil
+	}, 30*time.Second)
+}
+
+// newLogger logs JSON to stdout (for journald), or human-readable lines
+// when stdout is a terminal.
+func newLogger(g *Globals) zerolog.Logger {
+	if f, ok := g.Stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return zerolog.New(zerolog.ConsoleWriter{Out: f, TimeFormat: time.TimeOnly}).With().Timestamp().Logger()
+	}
+	return zerolog.New(g.Stdout).With().Timestamp().Logger()
+}
