@@ -90,3 +90,10 @@ func nullTime(ns sql.NullString) time.Time {
 	}
 	return parseTime(ns.String)
 }
+
+// Exec runs a statement directly: for tests and benchmarks that set up
+// states, never for product code.
+func (l *Ledger) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := l.db.ExecContext(ctx, query, args...)
+	return err
+}

@@ -1,0 +1,98 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/s2sd/s2sd/internal/ctftest"
+	"github.com/s2sd/s2sd/ledger"
+	"github.com/s2sd/s2sd/routing"
+)
+
+// benchEnv is a router on a real ledger and spool, without the test
+// helpers' fixed clock.
+func benchEnv(b *testing.B) (*Router, string) {
+	b.Helper()
+	data := b.TempDir()
+	l, err := ledger.Open(context.Background(), filepath.Join(data, "ledger.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	for _, m := range []ledger.Mailbox{
+		{Code: "823LLLL", Name: "LA", Kind: "la", LA: "823", Copies: true},
+		{Code: "8231234", Name: "A", Kind: "school", LA: "823"},
+		{Code: "8232345", Name: "B", Kind: "school", LA: "823"},
+	} {
+		l.AddMailbox(context.Background(), m, time.Now())
+	}
+	las, _ := routing.NewLANumbers(routing.DefaultLANumbers())
+	r := New(Config{Data: data, LANumbers: las, Limits: routing.DefaultLimits(), Now: time.Now}, l, zerolog.Nop())
+	os.MkdirAll(filepath.Join(data, "spool", "8231234", "outbox"), 0o700)
+	return r, data
+}
+
+// BenchmarkRouteLatency measures one acknowledged CTF (20 pupils, about
+// 10 KB) from its arrival in the outbox to its visibility in the
+// destination inbox, with its LA copy and ledger rows, one at a time.
+func BenchmarkRouteLatency(b *testing.B) {
+	r, data := benchEnv(b)
+	r.Start(context.Background())
+	defer r.Close()
+	ctf := []byte(ctftest.CTF(ctftest.Options{SourceLEA: "823", SourceEstab: "1234", DestLEA: "823", DestEstab: "2345", Pupils: 20}))
+	outbox := filepath.Join(data, "spool", "8231234", "outbox")
+	b.SetBytes(int64(len(ctf)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		name := fmt.Sprintf("8231234_CTF_8232345_%03d.XML", i%1000)
+		if i%1000 == 0 && i > 0 {
+			b.StopTimer()
+			os.RemoveAll(filepath.Join(data, "spool", "8232345", "inbox"))
+			os.RemoveAll(filepath.Join(data, "spool", "823LLLL", "copies"))
+			r.ledger.Exec(context.Background(), "UPDATE transfers SET removed_at = state_at")
+			b.StartTimer()
+		}
+		os.WriteFile(filepath.Join(outbox, name), ctf, 0o600)
+		r.Submit("8231234", name)
+		r.Wait()
+	}
+}
+
+// BenchmarkRouteThroughput measures files routed per second with every
+// file queued at once and the router's workers in parallel.
+func BenchmarkRouteThroughput(b *testing.B) {
+	r, data := benchEnv(b)
+	ctf := []byte(ctftest.CTF(ctftest.Options{SourceLEA: "823", SourceEstab: "1234", DestLEA: "823", DestEstab: "2345", Pupils: 20}))
+	outbox := filepath.Join(data, "spool", "8231234", "outbox")
+	const batch = 500
+	names := make([]string, batch)
+	for i := range names {
+		names[i] = fmt.Sprintf("8231234_CTF_8232345_%03d.XML", i)
+	}
+	r.Start(context.Background())
+	defer r.Close()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		os.RemoveAll(filepath.Join(data, "spool", "8232345", "inbox"))
+		os.RemoveAll(filepath.Join(data, "spool", "823LLLL", "copies"))
+		r.ledger.Exec(context.Background(), "UPDATE transfers SET removed_at = state_at")
+		for _, n := range names {
+			os.WriteFile(filepath.Join(outbox, n), ctf, 0o600)
+		}
+		b.StartTimer()
+		for _, n := range names {
+			r.Submit("8231234", n)
+		}
+		r.Wait()
+	}
+	b.ReportMetric(float64(batch*b.N)/time.Since(start).Seconds(), "files/s")
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(batch*b.N), "ns/file")
+}
