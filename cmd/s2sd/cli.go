@@ -21,6 +21,8 @@ type CLI struct {
 	Serve       ServeCmd       `cmd:"" help:"Run the SFTP daemon."`
 	Mailbox     MailboxCmd     `cmd:"" help:"Add, close, import and list mailboxes."`
 	User        UserCmd        `cmd:"" help:"Add, list and change users."`
+	Transfers   TransfersCmd   `cmd:"" help:"List transfers."`
+	Verify      VerifyCmd      `cmd:"" help:"Check that the ledger and the files on disk agree; exits non-zero on any difference."`
 	CheckConfig CheckConfigCmd `cmd:"" name:"check-config" help:"Check the configuration and exit."`
 	Version     VersionCmd     `cmd:"" help:"Print the version of s2sd."`
 }
