@@ -26,8 +26,8 @@ func foldersFor(role string) []folder {
 		return []folder{outbox, inbox, rejected}
 	case "la-user", "la-school", "la-dba":
 		return []folder{outbox, inbox, rejected, copies}
-	case "admin":
-		return []folder{outbox}
+	case "admin": // sends for any mailbox; rejections come back here
+		return []folder{outbox, rejected}
 	default: // la-dba-view and anything unknown: no files
 		return nil
 	}
