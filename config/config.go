@@ -55,6 +55,10 @@ type Auth struct {
 	// LockoutThreshold is the number of consecutive failures that locks an
 	// account or a source address.
 	LockoutThreshold int `toml:"lockout_threshold"`
+	// AddressLockoutThreshold is the number of consecutive failures from
+	// one source address that lock it: higher than the per-account
+	// threshold, since a school's staff often share one address.
+	AddressLockoutThreshold int `toml:"address_lockout_threshold"`
 	// LockoutBase is the first lockout; each further lockout doubles it, up
 	// to LockoutMax.
 	LockoutBase time.Duration `toml:"lockout_base"`
@@ -92,11 +96,12 @@ func Default() Config {
 			MaxGenericLA:     10 << 20,
 		},
 		Auth: Auth{
-			MaxConcurrentHashes: 4,
-			LockoutThreshold:    5,
-			LockoutBase:         time.Minute,
-			LockoutMax:          time.Hour,
-			MinPasswordLength:   12,
+			MaxConcurrentHashes:     4,
+			LockoutThreshold:        5,
+			AddressLockoutThreshold: 20,
+			LockoutBase:             time.Minute,
+			LockoutMax:              time.Hour,
+			MinPasswordLength:       12,
 		},
 		SSH: SSH{
 			HandshakeTimeout:   30 * time.Second,
@@ -240,6 +245,7 @@ func (c *Config) Validate() error {
 		{"sftp.max_generic_la", c.SFTP.MaxGenericLA},
 		{"auth.max_concurrent_hashes", int64(c.Auth.MaxConcurrentHashes)},
 		{"auth.lockout_threshold", int64(c.Auth.LockoutThreshold)},
+		{"auth.address_lockout_threshold", int64(c.Auth.AddressLockoutThreshold)},
 		{"auth.lockout_base", int64(c.Auth.LockoutBase)},
 		{"auth.lockout_max", int64(c.Auth.LockoutMax)},
 		{"auth.min_password_length", int64(c.Auth.MinPasswordLength)},

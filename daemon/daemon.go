@@ -140,6 +140,7 @@ func sftpdConfig(cfg config.Config) sftpd.Config {
 		RecentWindow:       cfg.SFTP.RecentWindow,
 		MinPasswordLength:  cfg.Auth.MinPasswordLength,
 		Lockout:            auth.Backoff{Failures: cfg.Auth.LockoutThreshold, Base: cfg.Auth.LockoutBase, Max: cfg.Auth.LockoutMax},
+		AddressLockout:     auth.Backoff{Failures: cfg.Auth.AddressLockoutThreshold, Base: cfg.Auth.LockoutBase, Max: cfg.Auth.LockoutMax},
 	}
 }
 

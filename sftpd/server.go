@@ -32,7 +32,8 @@ type Config struct {
 	TempSuffixes       []string
 	RecentWindow       time.Duration
 	MinPasswordLength  int
-	Lockout            auth.Backoff
+	Lockout            auth.Backoff // per account
+	AddressLockout     auth.Backoff // per source address
 }
 
 // Server is the SSH/SFTP server. Open it with New, start it with Listen,
@@ -89,7 +90,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, ledger: d.Ledger, hasher: d.Hasher, spool: d.Spool, checker: d.Checker, events: d.Events,
 		log: d.Log, now: d.Now,
-		addrGuard:  auth.NewAddressGuard(cfg.Lockout),
+		addrGuard:  auth.NewAddressGuard(cfg.AddressLockout),
 		loginGuard: auth.NewAddressGuard(cfg.Lockout),
 		conns:      make(map[net.Conn]struct{}),
 		perAddr:    make(map[string]int),

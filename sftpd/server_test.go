@@ -59,7 +59,8 @@ func newHarness(t *testing.T) *harness {
 		MaxConnsPerAddress: 50, MaxConns: 100, KeyExchanges: d.SSH.KeyExchanges,
 		Ciphers: d.SSH.Ciphers, MACs: d.SSH.MACs, TempSuffixes: d.SFTP.TempSuffixes,
 		RecentWindow: time.Minute, MinPasswordLength: 12,
-		Lockout: auth.Backoff{Failures: 3, Base: time.Minute, Max: time.Hour},
+		Lockout:        auth.Backoff{Failures: 3, Base: time.Minute, Max: time.Hour},
+		AddressLockout: auth.Backoff{Failures: 10, Base: time.Minute, Max: time.Hour},
 	}
 	h := &harness{t: t, dir: dir, ledger: l, hasher: auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32}, 2)}
 	h.srv, err = New(cfg, Deps{Ledger: l, Hasher: h.hasher, Spool: spool.Layout{Root: filepath.Join(dir, "spool")},
