@@ -120,6 +120,10 @@ func TestRouteCrossBorderWithCopies(t *testing.T) {
 		tr.Path != "spool/6602001/inbox/"+name || tr.DestLA != "660" || tr.SenderLA != "823" {
 		t.Fatalf("transfer %+v", tr)
 	}
+	ev, _ := e.ledger.AuditEvents(context.Background(), ledger.EventRouted)
+	if len(ev) != 1 || ev[0].Detail != "transfer=1 dest=6602001" || ev[0].Login != "ampthill" || ev[0].Remote != "127.0.0.1" || ev[0].Object != name {
+		t.Fatalf("routing audit %+v", ev)
+	}
 	// The same name now waits at the destination: refused at OPEN.
 	_, err := e.router.CheckUpload(context.Background(), *school, name)
 	if err == nil || err.Error() != name+" is still waiting at 6602001: send the file again under the next sequence number" {

@@ -14,10 +14,9 @@ import (
 func (r *Router) finish(ctx context.Context, up ledger.Upload, p plan) error {
 	now := r.cfg.Now()
 	if p.Reject {
-		if err := r.ledger.FinishRejected(ctx, up.ID, now); err != nil {
+		if err := r.ledger.FinishRejected(ctx, up.ID, r.event(up, ledger.EventRejected, strings.Join(p.Reasons, "; ")), now); err != nil {
 			return err
 		}
-		r.audit(ctx, up, "rejected", strings.Join(p.Reasons, "; "))
 		r.log.Info().Str("mailbox", up.Box).Str("file", up.Name).Int("reasons", len(p.Reasons)).Msg("upload rejected")
 		return nil
 	}
@@ -34,15 +33,14 @@ func (r *Router) finish(ctx context.Context, up ledger.Upload, p plan) error {
 		}
 		lost = &lp
 	}
-	id, err := r.ledger.FinishRouted(ctx, up.ID, t, p.Copies, lost, now)
-	if err != nil {
-		return err
-	}
-	detail := fmt.Sprintf("transfer=%d dest=%s", id, p.Dest)
+	detail := "transfer={transfer} dest=" + p.Dest
 	if p.Dest != p.Addressed {
 		detail += " redirected-from=" + p.Addressed
 	}
-	r.audit(ctx, up, "routed", detail)
+	id, err := r.ledger.FinishRouted(ctx, up.ID, t, p.Copies, lost, r.event(up, ledger.EventRouted, detail), now)
+	if err != nil {
+		return err
+	}
 	r.log.Info().Str("mailbox", up.Box).Str("file", up.Name).Int64("transfer", id).Str("dest", p.Dest).
 		Dur("latency", now.Sub(up.ReceivedAt)).Msg("upload routed")
 	return nil
@@ -78,10 +76,8 @@ func (r *Router) lostRecord(ctx context.Context, up ledger.Upload, p plan) (ledg
 	}, nil
 }
 
-func (r *Router) audit(ctx context.Context, up ledger.Upload, event, detail string) {
-	err := r.ledger.Audit(ctx, ledger.Event{At: r.cfg.Now(), Event: event, Login: up.Login, Mailbox: up.Box,
-		Remote: up.Remote, Object: up.Name, Detail: detail})
-	if err != nil {
-		r.log.Error().Err(err).Msg("audit write failed")
-	}
+// event is the audit record of a routing decision.
+func (r *Router) event(up ledger.Upload, event, detail string) ledger.Event {
+	return ledger.Event{At: r.cfg.Now(), Event: event, Login: up.Login, Mailbox: up.Box,
+		Remote: up.Remote, Object: up.Name, Detail: detail}
 }

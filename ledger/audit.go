@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -16,6 +17,8 @@ const (
 	EventDownload      = "download"
 	EventDelete        = "delete"
 	EventAdmin         = "admin"
+	EventRouted        = "routed"
+	EventRejected      = "rejected"
 )
 
 // Event is one audit log entry. Detail never holds secrets or pupil data.
@@ -31,8 +34,15 @@ type Event struct {
 
 // Audit appends an event to the audit log.
 func (l *Ledger) Audit(ctx context.Context, e Event) error {
-	_, err := l.db.ExecContext(ctx, `INSERT INTO audit (at, event, login, mailbox, remote, object, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, formatTime(e.At), e.Event, e.Login, e.Mailbox, e.Remote, e.Object, e.Detail)
+	_, err := l.db.ExecContext(ctx, auditInsert, formatTime(e.At), e.Event, e.Login, e.Mailbox, e.Remote, e.Object, e.Detail)
+	return err
+}
+
+const auditInsert = `INSERT INTO audit (at, event, login, mailbox, remote, object, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+// insertAudit appends an event inside a transaction.
+func insertAudit(ctx context.Context, tx *sql.Tx, e Event) error {
+	_, err := tx.ExecContext(ctx, auditInsert, formatTime(e.At), e.Event, e.Login, e.Mailbox, e.Remote, e.Object, e.Detail)
 	return err
 }
 

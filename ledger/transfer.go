@@ -78,7 +78,8 @@ func scanTransfer(row interface{ Scan(...any) error }) (Transfer, error) {
 // FinishRouted records a pending upload as routed: the transfer, its LA
 // copies, its Lost Pupil Database record if any, and its first event, all
 // in one transaction. It returns the transfer id.
-func (l *Ledger) FinishRouted(ctx context.Context, uploadID int64, t Transfer, copies []Copy, lost *LostPupil, now time.Time) (int64, error) {
+// The audit event, if not zero, is appended in the same transaction.
+func (l *Ledger) FinishRouted(ctx context.Context, uploadID int64, t Transfer, copies []Copy, lost *LostPupil, audit Event, now time.Time) (int64, error) {
 	var id int64
 	err := l.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO transfers (name, kind, sender, sender_la, sender_login, addressed, dest, dest_la,
@@ -116,6 +117,10 @@ func (l *Ledger) FinishRouted(ctx context.Context, uploadID int64, t Transfer, c
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fmt.Errorf("upload %d is not pending", uploadID)
+		}
+		if audit.Event != "" {
+			audit.Detail = strings.ReplaceAll(audit.Detail, "{transfer}", fmt.Sprint(id))
+			return insertAudit(ctx, tx, audit)
 		}
 		return nil
 	})

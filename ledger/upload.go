@@ -106,9 +106,15 @@ func (l *Ledger) uploads(ctx context.Context, where string) ([]Upload, error) {
 	return out, rows.Err()
 }
 
-// FinishRejected closes a pending upload as rejected by validation.
-func (l *Ledger) FinishRejected(ctx context.Context, uploadID int64, now time.Time) error {
-	_, err := l.db.ExecContext(ctx, `UPDATE uploads SET outcome = 'rejected', done_at = ? WHERE id = ? AND outcome = 'pending'`,
-		formatTime(now), uploadID)
-	return err
+// FinishRejected closes a pending upload as rejected by validation, with
+// its audit event in the same transaction.
+func (l *Ledger) FinishRejected(ctx context.Context, uploadID int64, audit Event, now time.Time) error {
+	return l.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE uploads SET outcome = 'rejected', done_at = ? WHERE id = ? AND outcome = 'pending'`,
+			formatTime(now), uploadID)
+		if err != nil || audit.Event == "" {
+			return err
+		}
+		return insertAudit(ctx, tx, audit)
+	})
 }
