@@ -164,6 +164,29 @@ CREATE INDEX lost_pupils_upn ON lost_pupils(upn);
 CREATE INDEX lost_pupils_surname ON lost_pupils(surname COLLATE NOCASE, dob);
 CREATE INDEX lost_pupils_la ON lost_pupils(la, uploaded_at);
 `,
+	// 3: the mail outbox. A row is written in the same transaction as the
+	// event it tells of, and the mailer's worker delivers it.
+	`
+CREATE TABLE mail_outbox (
+	id              INTEGER PRIMARY KEY,
+	created_at      TEXT NOT NULL,
+	kind            TEXT NOT NULL,
+	to_addrs        TEXT NOT NULL CHECK (to_addrs <> ''),
+	subject         TEXT NOT NULL,
+	body            TEXT NOT NULL,
+	scrub           INTEGER NOT NULL DEFAULT 0,
+	attempts        INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at TEXT NOT NULL,
+	last_attempt_at TEXT,
+	last_error      TEXT NOT NULL DEFAULT '',
+	state           TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued','sent','failed')),
+	sent_at         TEXT,
+	failed_at       TEXT,
+	dedupe          TEXT UNIQUE
+);
+CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE state = 'queued';
+CREATE INDEX mail_outbox_state ON mail_outbox(state, created_at);
+`,
 }
 
 // migrate applies every migration newer than the database's user_version,

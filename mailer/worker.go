@@ -1,0 +1,313 @@
+package mailer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/s2sd/s2sd/ledger"
+)
+
+// Store is the mail outbox the Worker delivers from: the ledger.
+type Store interface {
+	DueMail(ctx context.Context, now time.Time, limit int) ([]ledger.Mail, error)
+	NextMailDue(ctx context.Context) (time.Time, bool, error)
+	BeginMailAttempt(ctx context.Context, id int64, now, next time.Time) error
+	MailSent(ctx context.Context, id int64, now time.Time) error
+	MailPartlySent(ctx context.Context, id int64, now time.Time, note string) error
+	MailFailed(ctx context.Context, id int64, now time.Time, reason string, permanent bool) error
+}
+
+var _ Store = (*ledger.Ledger)(nil)
+
+// Log field keys.
+const (
+	logMailID   = "mail_id"
+	logKind     = "kind"
+	logAttempts = "attempts"
+	logNext     = "next_attempt"
+)
+
+// batchSize is how many due mails one pass reads.
+const batchSize = 64
+
+// errorWait is how long the worker waits after the outbox itself failed.
+const errorWait = 10 * time.Second
+
+// maxWait bounds a wait for the next due mail, in case the clock jumps.
+const maxWait = 10 * time.Minute
+
+// Worker delivers the mail outbox, as mox's queue does: the outbox is a
+// table, not a goroutine. Each delivery is recorded before it is tried
+// (BeginMailAttempt counts the attempt and moves the next one on by the
+// backoff), so a crash at any moment causes neither a retry storm nor a
+// lost mail: a restart reads the table and carries on.
+//
+// The crash window: a mail whose delivery succeeded but whose MailSent did
+// not commit (the process died between the two, or the ledger write
+// failed) is still queued, and is delivered again at its next attempt.
+// That one window is the only way a notice goes twice, and at most
+// Mail.Concurrency notices can be in it at once. Over SMTP the
+// second copy has the same Message-ID as the first; the .eml transport
+// writes the same file name again, so there it is still one file.
+//
+// The worker wakes on Kick, on a timer set to the next due mail, and at
+// Start. It delivers up to Mail.Concurrency mails at once.
+type Worker struct {
+	cfg       Mail
+	store     Store
+	transport Transport
+	log       zerolog.Logger
+	now       func() time.Time
+	rand      func() float64
+
+	kick chan struct{}
+
+	mu       sync.Mutex
+	started  bool
+	cancel   context.CancelFunc // stops taking mail
+	abort    context.CancelFunc // aborts deliveries in flight
+	abortCtx context.Context
+	done     chan struct{}
+}
+
+// New returns a worker delivering store's outbox through t. now is the
+// clock (time.Now in production). Zero fields of cfg take the defaults.
+func New(cfg Mail, store Store, t Transport, log zerolog.Logger, now func() time.Time) *Worker {
+	def := Default()
+	if cfg.MaxAge <= 0 {
+		cfg.MaxAge = def.MaxAge
+	}
+	if cfg.BackoffBase <= 0 {
+		cfg.BackoffBase = def.BackoffBase
+	}
+	if cfg.BackoffMax < cfg.BackoffBase {
+		cfg.BackoffMax = max(def.BackoffMax, cfg.BackoffBase)
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = def.Concurrency
+	}
+	if cfg.Jitter < 0 || cfg.Jitter >= 1 {
+		cfg.Jitter = def.Jitter
+	}
+	if now == nil {
+		now = time.Now
+	}
+	abortCtx, abort := context.WithCancel(context.Background())
+	return &Worker{
+		cfg: cfg, store: store, transport: t, log: log, now: now, rand: rand.Float64,
+		kick: make(chan struct{}, 1), abortCtx: abortCtx, abort: abort,
+	}
+}
+
+// Kick wakes the worker to look for due mail. Call it after enqueueing.
+// It never blocks.
+func (w *Worker) Kick() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Start starts the worker's goroutine, which runs until Close or until ctx
+// is done. Mail already due is delivered at once. A worker runs once:
+// Start after Close does nothing.
+func (w *Worker) Start(ctx context.Context) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.started {
+		return
+	}
+	w.started = true
+	ctx, w.cancel = context.WithCancel(ctx)
+	w.done = make(chan struct{})
+	go w.run(ctx)
+}
+
+// Close stops the worker and waits for it. Deliveries in flight finish
+// first; each is bounded by the transport's timeout.
+func (w *Worker) Close() {
+	w.Shutdown(context.Background())
+}
+
+// Shutdown stops the worker taking mail and waits for deliveries in
+// flight until ctx is done, then aborts them and waits for them to
+// return. An aborted delivery stays queued for its next attempt.
+func (w *Worker) Shutdown(ctx context.Context) error {
+	w.mu.Lock()
+	started, done := w.started, w.done
+	if started {
+		w.cancel()
+	}
+	w.mu.Unlock()
+	if !started {
+		w.abort()
+		return nil
+	}
+	select {
+	case <-done:
+		w.abort()
+		return nil
+	case <-ctx.Done():
+		w.abort()
+		<-done
+		return ctx.Err()
+	}
+}
+
+func (w *Worker) run(ctx context.Context) {
+	defer close(w.done)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		n, err := w.DeliverDue(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		var wait time.Duration
+		switch {
+		case err != nil:
+			w.log.Error().Err(err).Msg("mail outbox")
+			wait = errorWait
+		case n > 0:
+			wait = 0 // more may have fallen due meanwhile
+		default:
+			wait = w.untilNext(ctx)
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.kick: // Reset above discards a pending tick (Go 1.23 timers)
+		case <-timer.C:
+		}
+	}
+}
+
+// untilNext returns how long until the next queued mail falls due.
+func (w *Worker) untilNext(ctx context.Context) time.Duration {
+	next, ok, err := w.store.NextMailDue(ctx)
+	switch {
+	case err != nil:
+		w.log.Error().Err(err).Msg("mail outbox")
+		return errorWait
+	case !ok:
+		return maxWait
+	}
+	// A mail due now that the last pass did not take belongs to another
+	// worker; do not spin on it.
+	return min(max(next.Sub(w.now()), time.Second), maxWait)
+}
+
+// DeliverDue delivers every mail due now, in batches, and returns how many
+// it attempted. Mails that fall due while it runs wait for the next call.
+// The worker calls it; so may a command that flushes the outbox once, with
+// no worker running.
+func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
+	now := w.now()
+	total := 0
+	seen := map[int64]bool{}
+	for ctx.Err() == nil {
+		due, err := w.store.DueMail(ctx, now, batchSize)
+		if err != nil {
+			return total, err
+		}
+		var batch []ledger.Mail
+		for _, m := range due {
+			if !seen[m.ID] { // a mail whose attempt failed to start
+				seen[m.ID] = true
+				batch = append(batch, m)
+			}
+		}
+		if len(batch) == 0 {
+			break
+		}
+		total += w.deliverBatch(ctx, batch)
+		if len(due) < batchSize {
+			break
+		}
+	}
+	return total, nil
+}
+
+// deliverBatch delivers ms, Concurrency at a time, and returns how many
+// attempts it started.
+func (w *Worker) deliverBatch(ctx context.Context, ms []ledger.Mail) int {
+	sem := make(chan struct{}, w.cfg.Concurrency)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	started := 0
+	for _, m := range ms {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return started
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if w.deliver(ctx, m) {
+				mu.Lock()
+				started++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return started
+}
+
+// deliver makes one attempt at m and records its outcome. It reports
+// whether the attempt was made.
+func (w *Worker) deliver(ctx context.Context, m ledger.Mail) bool {
+	log := w.log.With().Int64(logMailID, m.ID).Str(logKind, m.Kind).Int(logAttempts, m.Attempts+1).Logger()
+	now := w.now()
+	next := now.Add(w.backoff(m.Attempts + 1))
+	if err := w.store.BeginMailAttempt(ctx, m.ID, now, next); err != nil {
+		if !errors.Is(err, ledger.ErrMailNotDue) && ctx.Err() == nil {
+			log.Error().Err(err).Msg("mail not attempted: the outbox could not record the attempt")
+		}
+		return false
+	}
+	// The delivery and its record survive Close, which waits for them;
+	// only Shutdown's deadline aborts a delivery.
+	sendErr := w.transport.Send(w.abortCtx, fromMail(m))
+	rec := context.WithoutCancel(ctx)
+	done := w.now()
+	refused, partly := sendErr.(*RefusedError)
+	var err error
+	switch {
+	case sendErr == nil:
+		err = w.store.MailSent(rec, m.ID, done)
+		log.Info().Msg("mail sent")
+	case partly:
+		err = w.store.MailPartlySent(rec, m.ID, done, "delivered to the other recipients; "+refused.Error())
+		log.Warn().Err(sendErr).Msg("mail sent, but refused for some recipients")
+	case Permanent(sendErr):
+		err = w.store.MailFailed(rec, m.ID, done, sendErr.Error(), true)
+		log.Error().Err(sendErr).Msg("mail failed permanently")
+	case done.Sub(m.CreatedAt) >= w.cfg.MaxAge:
+		reason := fmt.Sprintf("gave up after %s of temporary failures: %v", w.cfg.MaxAge, sendErr)
+		err = w.store.MailFailed(rec, m.ID, done, reason, true)
+		log.Error().Err(sendErr).Msg("mail failed: gave up retrying")
+	default:
+		err = w.store.MailFailed(rec, m.ID, done, sendErr.Error(), false)
+		log.Warn().Err(sendErr).Time(logNext, next).Msg("mail delivery failed; will retry")
+	}
+	if err != nil {
+		// The attempt stands; if the mail went out it may go again at its
+		// next attempt. See the crash window above.
+		log.Error().Err(err).Msg("mail outcome not recorded")
+	}
+	return true
+}
+
+// backoff returns the jittered wait after the attempt-th attempt.
+func (w *Worker) backoff(attempt int) time.Duration {
+	return Jitter(Backoff(attempt, w.cfg.BackoffBase, w.cfg.BackoffMax), w.cfg.Jitter, w.rand())
+}
