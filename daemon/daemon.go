@@ -144,22 +144,41 @@ func sftpdConfig(cfg config.Config) sftpd.Config {
 	}
 }
 
+// Options are what Run needs besides the config.
+type Options struct {
+	// Ready is called once the daemon serves.
+	Ready func(*Daemon) error
+	// Reload, if set, is called for each value on Reloads and returns the
+	// configuration read again.
+	Reload  func() (config.Config, error)
+	Reloads <-chan os.Signal
+	// Grace is how long sessions in flight may take to finish at shutdown.
+	Grace time.Duration
+}
+
 // Run opens the daemon, runs until ctx is cancelled, then shuts down
-// within grace.
-func Run(ctx context.Context, cfg config.Config, log zerolog.Logger, ready func(*Daemon) error, grace time.Duration) error {
+// within the grace period.
+func Run(ctx context.Context, cfg config.Config, log zerolog.Logger, o Options) error {
 	d, err := Open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	if ready != nil {
-		if err := ready(d); err != nil {
+	if o.Ready != nil {
+		if err := o.Ready(d); err != nil {
 			d.Close(context.Background())
 			return err
 		}
 	}
-	<-ctx.Done()
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-o.Reloads:
+			d.Reload(o.Reload())
+		}
+	}
 	log.Info().Msg("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	sctx, cancel := context.WithTimeout(context.Background(), o.Grace)
 	defer cancel()
 	return d.Close(sctx)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"sync"
 	"syscall"
 
@@ -111,6 +112,15 @@ func (s *session) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	t, err := s.view.resolve(r.Filepath)
 	if err != nil && !errors.Is(err, sftp.ErrSSHFxNoSuchFile) {
 		return nil, err
+	}
+	if err != nil && s.hasOutbox() {
+		// A hidden name in /outbox: say what is wrong with the name.
+		if dir, name := path.Split(cleanPath(r.Filepath)); dir == "/"+spool.Outbox+"/" && name != "" {
+			if _, cerr := s.srv.checker.CheckUpload(s.who, s.finalName(name)); cerr != nil {
+				return nil, failure("%s", cerr.Error())
+			}
+			return nil, failure("%s: file names may not start with a dot", name)
+		}
 	}
 	if err != nil || t.folder == nil || !t.folder.upload || t.name == "" {
 		if s.hasOutbox() {

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
 	"golang.org/x/term"
 
+	"github.com/s2sd/s2sd/config"
 	"github.com/s2sd/s2sd/daemon"
 )
 
@@ -22,12 +25,26 @@ func runServe(ctx context.Context, g *Globals, c *ServeCmd) error {
 		cfg.Listen = c.Listen
 	}
 	log := newLogger(g)
-	return daemon.Run(ctx, cfg, log, func(d *daemon.Daemon) error {
-		if c.Demo {
-			return daemon.ProvisionDemo(ctx, d.Ledger, d.Hasher, d.SFTP.Addr().String(), g.Stdout)
-		}
-		return nil
-	}, 30*time.Second)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	return daemon.Run(ctx, cfg, log, daemon.Options{
+		Ready: func(d *daemon.Daemon) error {
+			if c.Demo {
+				return daemon.ProvisionDemo(ctx, d.Ledger, d.Hasher, d.SFTP.Addr().String(), g.Stdout)
+			}
+			return nil
+		},
+		Reload: func() (config.Config, error) {
+			next, err := g.loadConfig()
+			if c.Listen != "" {
+				next.Listen = c.Listen
+			}
+			return next, err
+		},
+		Reloads: hup,
+		Grace:   30 * time.Second,
+	})
 }
 
 // newLogger logs JSON to stdout (for journald), or human-readable lines

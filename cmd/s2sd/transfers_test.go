@@ -88,4 +88,3 @@ func TestVerifyCommand(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
