@@ -14,6 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/s2sd/s2sd/mailer"
 	"github.com/s2sd/s2sd/routing"
 )
 
@@ -29,9 +30,10 @@ type Config struct {
 	// PersonalDomains are email domains refused for users.
 	PersonalDomains []string `toml:"personal_domains"`
 
-	SFTP SFTP `toml:"sftp"`
-	Auth Auth `toml:"auth"`
-	SSH  SSH  `toml:"ssh"`
+	SFTP SFTP        `toml:"sftp"`
+	Auth Auth        `toml:"auth"`
+	SSH  SSH         `toml:"ssh"`
+	Mail mailer.Mail `toml:"mail"`
 }
 
 // SFTP configures the mailbox view.
@@ -112,6 +114,7 @@ func Default() Config {
 			Ciphers:            DefaultCiphers(),
 			MACs:               DefaultMACs(),
 		},
+		Mail: mailer.Default(),
 	}
 }
 
@@ -206,6 +209,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv("S2SD_LISTEN"); v != "" {
 		c.Listen = v
 	}
+	if v := getenv("S2SD_MAIL_SMTP_PASSWORD"); v != "" {
+		c.Mail.SMTP.Password = mailer.Secret(v)
+	}
 	return nil
 }
 
@@ -258,6 +264,9 @@ func (c *Config) Validate() error {
 		if p.v <= 0 {
 			return &ValidationError{p.field, "must be greater than zero"}
 		}
+	}
+	if err := c.Mail.Validate(); err != nil {
+		return err
 	}
 	if c.Auth.LockoutMax < c.Auth.LockoutBase {
 		return &ValidationError{"auth.lockout_max", "must not be less than auth.lockout_base"}

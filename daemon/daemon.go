@@ -16,6 +16,7 @@ import (
 	"github.com/s2sd/s2sd/config"
 	"github.com/s2sd/s2sd/delivery"
 	"github.com/s2sd/s2sd/ledger"
+	"github.com/s2sd/s2sd/mailer"
 	"github.com/s2sd/s2sd/routing"
 	"github.com/s2sd/s2sd/sftpd"
 	"github.com/s2sd/s2sd/spool"
@@ -29,6 +30,7 @@ type Daemon struct {
 	Hasher *auth.Hasher
 	Router *delivery.Router
 	SFTP   *sftpd.Server
+	Mailer *mailer.Worker
 
 	watcher *delivery.Watcher
 }
@@ -70,12 +72,19 @@ func Open(ctx context.Context, cfg config.Config, log zerolog.Logger) (*Daemon, 
 // what waits in outboxes) and then the SFTP server.
 func (d *Daemon) start(ctx context.Context, layout spool.Layout, hostKeys []ssh.Signer) error {
 	cfg := d.cfg
+	transport, err := cfg.Mail.NewTransport(cfg.Data)
+	if err != nil {
+		return err
+	}
+	d.Mailer = mailer.New(cfg.Mail, d.Ledger, transport, d.log.With().Str("component", "mailer").Logger(), time.Now)
+	d.Mailer.Start(context.Background())
 	d.Router = delivery.New(delivery.Config{
 		Data:         cfg.Data,
 		LANumbers:    cfg.LANumberSet(),
 		Limits:       routing.Limits{CTFMax: cfg.SFTP.MaxCTFSize, GenericSchool: cfg.SFTP.MaxGenericSchool, GenericLA: cfg.SFTP.MaxGenericLA},
 		TempSuffixes: cfg.SFTP.TempSuffixes,
 		Now:          time.Now,
+		Kick:         d.Mailer.Kick,
 	}, d.Ledger, d.log.With().Str("component", "router").Logger())
 	if err := d.Router.Recover(ctx); err != nil {
 		return err
@@ -119,6 +128,9 @@ func (d *Daemon) Close(ctx context.Context) error {
 	}
 	if d.Router != nil {
 		d.Router.Close()
+	}
+	if d.Mailer != nil {
+		d.Mailer.Shutdown(ctx)
 	}
 	if cerr := d.Ledger.Close(); err == nil {
 		err = cerr

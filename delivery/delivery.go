@@ -32,6 +32,7 @@ type Config struct {
 	TempSuffixes []string
 	Workers      int
 	Now          func() time.Time
+	Kick         func() // wakes the mail worker after notices are enqueued; may be nil
 }
 
 // spoolRel returns the path, relative to the data directory, of a file in

@@ -347,3 +347,48 @@ func TestVerify(t *testing.T) {
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }
+
+// TestNotices checks that each event enqueues its notices, to the right
+// people, in the ledger's mail outbox.
+func TestNotices(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.ledger.Exec(ctx, `UPDATE mailboxes SET email = lower(code) || '@example.sch.uk'`)
+	e.ledger.AddUser(ctx, ledger.User{Login: "ampthill", Mailbox: "8231234", Role: "school", Email: "staff@ampthill.example.sch.uk"}, e.now)
+	kicks := 0
+	e.router.cfg.Kick = func() { kicks++ }
+
+	good := "8231234_CTF_8232345_001.XML"
+	e.drop("8231234", good, ctftest.Between("8231234", "8232345"))
+	e.route("8231234", good, school)
+	bad := "8231234_CTF_8232345_002.XML"
+	e.drop("8231234", bad, "<CTfile/>")
+	e.route("8231234", bad, school)
+	who := Sender{Login: "biggleswade", Mailbox: "8232345", Role: routing.RoleSchool}
+	e.router.Downloaded(ctx, who, "8232345", "inbox", good, true)
+	e.router.Downloaded(ctx, who, "8232345", "inbox", good, true) // a re-download tells nobody
+
+	ms, err := e.ledger.Mails(ctx, ledger.MailFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.Kind+" "+strings.Join(m.To, ","))
+	}
+	want := []string{
+		"confirmation 8231234@example.sch.uk,staff@ampthill.example.sch.uk",
+		"file-waiting 8232345@example.sch.uk",
+		"validation-failed 8231234@example.sch.uk,staff@ampthill.example.sch.uk",
+		"collected 8231234@example.sch.uk,staff@ampthill.example.sch.uk",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("notices:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if kicks != 3 {
+		t.Fatalf("mail worker kicked %d times, want 3", kicks)
+	}
+	if !strings.Contains(ms[1].Subject, "8231234") || !strings.Contains(ms[1].Body, good) {
+		t.Fatalf("file-waiting notice: %q\n%s", ms[1].Subject, ms[1].Body)
+	}
+}

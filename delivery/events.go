@@ -21,8 +21,9 @@ func (r *Router) Downloaded(ctx context.Context, who Sender, box, folder, name s
 	if err != nil {
 		return err
 	}
-	collected, err := r.ledger.Downloaded(ctx, t.ID, who.Login, who.Remote, r.cfg.Now())
+	collected, err := r.ledger.Downloaded(ctx, t.ID, who.Login, who.Remote, r.collectedNotices(ctx, t), r.cfg.Now())
 	if err == nil && collected {
+		r.kick()
 		r.log.Info().Int64("transfer", t.ID).Str("user", who.Login).Msg("transfer collected")
 	}
 	return err
@@ -42,8 +43,13 @@ func (r *Router) Removing(ctx context.Context, who Sender, box, folder, name str
 		if err != nil {
 			return err
 		}
-		rejected, err := r.ledger.Removed(ctx, t.ID, who.Login, who.Remote, r.cfg.Now())
+		var notices []ledger.Mail
+		if t.State == ledger.StateAwaiting {
+			notices = r.rejectedByRecipientNotices(ctx, t)
+		}
+		rejected, err := r.ledger.Removed(ctx, t.ID, who.Login, who.Remote, notices, r.cfg.Now())
 		if err == nil && rejected {
+			r.kick()
 			r.log.Info().Int64("transfer", t.ID).Str("user", who.Login).Msg("transfer rejected by the recipient")
 		}
 		return err

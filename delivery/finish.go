@@ -14,9 +14,11 @@ import (
 func (r *Router) finish(ctx context.Context, up ledger.Upload, p plan) error {
 	now := r.cfg.Now()
 	if p.Reject {
-		if err := r.ledger.FinishRejected(ctx, up.ID, r.event(up, ledger.EventRejected, strings.Join(p.Reasons, "; ")), now); err != nil {
+		if err := r.ledger.FinishRejected(ctx, up.ID, r.event(up, ledger.EventRejected, strings.Join(p.Reasons, "; ")),
+			r.rejectedNotices(ctx, up, p), now); err != nil {
 			return err
 		}
+		r.kick()
 		r.log.Info().Str("mailbox", up.Box).Str("file", up.Name).Int("reasons", len(p.Reasons)).Msg("upload rejected")
 		return nil
 	}
@@ -37,10 +39,12 @@ func (r *Router) finish(ctx context.Context, up ledger.Upload, p plan) error {
 	if p.Dest != p.Addressed {
 		detail += " redirected-from=" + p.Addressed
 	}
-	id, err := r.ledger.FinishRouted(ctx, up.ID, t, p.Copies, lost, r.event(up, ledger.EventRouted, detail), now)
+	id, err := r.ledger.FinishRouted(ctx, up.ID, t, p.Copies, lost, r.event(up, ledger.EventRouted, detail),
+		r.routedNotices(ctx, up, p), now)
 	if err != nil {
 		return err
 	}
+	r.kick()
 	r.log.Info().Str("mailbox", up.Box).Str("file", up.Name).Int64("transfer", id).Str("dest", p.Dest).
 		Dur("latency", now.Sub(up.ReceivedAt)).Msg("upload routed")
 	return nil

@@ -18,7 +18,6 @@ type Router struct {
 	log    zerolog.Logger
 
 	queue chan key
-	kick  chan struct{}
 
 	mu       sync.Mutex
 	queued   map[key]bool   // waiting or being routed

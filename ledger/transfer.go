@@ -78,8 +78,9 @@ func scanTransfer(row interface{ Scan(...any) error }) (Transfer, error) {
 // FinishRouted records a pending upload as routed: the transfer, its LA
 // copies, its Lost Pupil Database record if any, and its first event, all
 // in one transaction. It returns the transfer id.
-// The audit event, if not zero, is appended in the same transaction.
-func (l *Ledger) FinishRouted(ctx context.Context, uploadID int64, t Transfer, copies []Copy, lost *LostPupil, audit Event, now time.Time) (int64, error) {
+// The audit event, if not zero, and the notices are added in the same
+// transaction.
+func (l *Ledger) FinishRouted(ctx context.Context, uploadID int64, t Transfer, copies []Copy, lost *LostPupil, audit Event, mails []Mail, now time.Time) (int64, error) {
 	var id int64
 	err := l.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO transfers (name, kind, sender, sender_la, sender_login, addressed, dest, dest_la,
@@ -118,6 +119,9 @@ func (l *Ledger) FinishRouted(ctx context.Context, uploadID int64, t Transfer, c
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fmt.Errorf("upload %d is not pending", uploadID)
 		}
+		if err := insertMails(ctx, tx, mails); err != nil {
+			return err
+		}
 		if audit.Event != "" {
 			audit.Detail = strings.ReplaceAll(audit.Detail, "{transfer}", fmt.Sprint(id))
 			return insertAudit(ctx, tx, audit)
@@ -154,9 +158,9 @@ func (l *Ledger) TransferAt(ctx context.Context, path string) (Transfer, error) 
 }
 
 // Downloaded records a read of a transfer by a user of its destination. The
-// first complete read collects it; later ones are re-downloads. It reports
-// whether this read collected the transfer.
-func (l *Ledger) Downloaded(ctx context.Context, id int64, login, remote string, now time.Time) (collected bool, err error) {
+// first complete read collects it, enqueuing onCollect; later ones are
+// re-downloads. It reports whether this read collected the transfer.
+func (l *Ledger) Downloaded(ctx context.Context, id int64, login, remote string, onCollect []Mail, now time.Time) (collected bool, err error) {
 	err = l.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE transfers SET state = 'collected', state_at = ?, state_by = ?, collected_at = ?
 			WHERE id = ? AND state = 'awaiting'`, formatTime(now), login, formatTime(now), id)
@@ -168,6 +172,9 @@ func (l *Ledger) Downloaded(ctx context.Context, id int64, login, remote string,
 		event := TransferDownloaded
 		if collected {
 			event = TransferCollected
+			if err := insertMails(ctx, tx, onCollect); err != nil {
+				return err
+			}
 		}
 		return addEvent(ctx, tx, id, now, event, login, remote, "")
 	})
@@ -175,8 +182,9 @@ func (l *Ledger) Downloaded(ctx context.Context, id int64, login, remote string,
 }
 
 // Removed records that the recipient deleted a transfer's file. An
-// uncollected transfer becomes rejected; it reports whether it did.
-func (l *Ledger) Removed(ctx context.Context, id int64, login, remote string, now time.Time) (rejected bool, err error) {
+// uncollected transfer becomes rejected, enqueuing onReject; it reports
+// whether it did.
+func (l *Ledger) Removed(ctx context.Context, id int64, login, remote string, onReject []Mail, now time.Time) (rejected bool, err error) {
 	err = l.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE transfers SET state = 'rejected', state_at = ?, state_by = ?
 			WHERE id = ? AND state = 'awaiting'`, formatTime(now), login, id)
@@ -191,6 +199,9 @@ func (l *Ledger) Removed(ctx context.Context, id int64, login, remote string, no
 		event := TransferDeleted
 		if rejected {
 			event = TransferRejected
+			if err := insertMails(ctx, tx, onReject); err != nil {
+				return err
+			}
 		}
 		return addEvent(ctx, tx, id, now, event, login, remote, "")
 	})

@@ -107,13 +107,19 @@ func (l *Ledger) uploads(ctx context.Context, where string) ([]Upload, error) {
 }
 
 // FinishRejected closes a pending upload as rejected by validation, with
-// its audit event in the same transaction.
-func (l *Ledger) FinishRejected(ctx context.Context, uploadID int64, audit Event, now time.Time) error {
+// its audit event and notices in the same transaction.
+func (l *Ledger) FinishRejected(ctx context.Context, uploadID int64, audit Event, mails []Mail, now time.Time) error {
 	return l.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE uploads SET outcome = 'rejected', done_at = ? WHERE id = ? AND outcome = 'pending'`,
 			formatTime(now), uploadID)
-		if err != nil || audit.Event == "" {
+		if err != nil {
 			return err
+		}
+		if err := insertMails(ctx, tx, mails); err != nil {
+			return err
+		}
+		if audit.Event == "" {
+			return nil
 		}
 		return insertAudit(ctx, tx, audit)
 	})

@@ -119,7 +119,7 @@ func fails(code int, message string) result {
 
 func TestNoCommand(t *testing.T) {
 	t.Parallel()
-	expect(t, invocation{}.exec(t), fails(2, `expected one of "serve", "mailbox", "user", "check-config", "version": see "s2sd --help"`))
+	expect(t, invocation{}.exec(t), fails(2, `expected one of "serve", "mailbox", "user", "transfers", "verify", ...: see "s2sd --help"`))
 }
 
 func TestUnknownCommand(t *testing.T) {

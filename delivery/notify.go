@@ -1,0 +1,111 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/s2sd/s2sd/ledger"
+	"github.com/s2sd/s2sd/mailer"
+	"github.com/s2sd/s2sd/routing"
+)
+
+// party names a code for a notice: its mailbox's name, or the Lost Pupil
+// Database.
+func (r *Router) party(ctx context.Context, code string) mailer.Party {
+	switch code {
+	case routing.CodeLostUnknown:
+		return mailer.Party{Code: code, Name: "Lost Pupil Database (destination unknown)"}
+	case routing.CodeLostLeft:
+		return mailer.Party{Code: code, Name: "Lost Pupil Database (left the maintained sector)"}
+	}
+	m, err := r.ledger.Mailbox(ctx, code)
+	if err != nil {
+		return mailer.Party{Code: code}
+	}
+	return mailer.Party{Code: code, Name: m.Name}
+}
+
+// addresses are a mailbox's contact and users, and the sending user.
+func (r *Router) addresses(ctx context.Context, code, login string) []string {
+	to, err := r.ledger.MailboxAddresses(ctx, code)
+	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
+		r.log.Error().Err(err).Str("mailbox", code).Msg("looking up notice recipients")
+	}
+	if login != "" && login != LocalLogin {
+		if u, err := r.ledger.User(ctx, login); err == nil && u.Email != "" && !slices.Contains(to, u.Email) {
+			to = append(to, u.Email)
+		}
+	}
+	return to
+}
+
+// mails turns notices into outbox rows, leaving out those with nobody to
+// tell (a mailbox imported without a contact, say).
+func (r *Router) mails(ms ...mailer.Message) []ledger.Mail {
+	var keep []mailer.Message
+	for _, m := range ms {
+		if len(m.To) > 0 {
+			keep = append(keep, m)
+		}
+	}
+	return mailer.Mails(r.cfg.Now(), keep...)
+}
+
+// routedNotices tell the destination a file waits and the sender that it
+// was accepted, with any warnings. Lost Pupil Database files tell only
+// the sender.
+func (r *Router) routedNotices(ctx context.Context, up ledger.Upload, p plan) []ledger.Mail {
+	sender, dest := r.party(ctx, p.Sender), r.party(ctx, p.Dest)
+	var addressed mailer.Party
+	if p.Addressed != p.Dest {
+		addressed = r.party(ctx, p.Addressed)
+	}
+	out := []mailer.Message{mailer.Confirmation(mailer.ConfirmationNotice{
+		To: r.addresses(ctx, p.Sender, up.Login), Sender: sender, Dest: dest, Addressed: addressed,
+		FileName: up.Name, Pupils: p.Pupils, Uploaded: up.ReceivedAt, Warnings: p.Warnings,
+	})}
+	if !p.Lost {
+		out = append(out, mailer.FileWaiting(mailer.FileWaitingNotice{
+			To: r.addresses(ctx, p.Dest, ""), Recipient: dest, Sender: sender, Addressed: addressed,
+			FileName: up.Name, Uploaded: up.ReceivedAt, Expires: up.ReceivedAt.AddDate(0, 2, 0),
+		}))
+	}
+	return r.mails(out...)
+}
+
+// rejectedNotices tell the sender every reason its file was refused.
+func (r *Router) rejectedNotices(ctx context.Context, up ledger.Upload, p plan) []ledger.Mail {
+	sender := mailer.Party{Code: up.Box}
+	if up.Box != "admin" {
+		sender = r.party(ctx, up.Box)
+	}
+	return r.mails(mailer.ValidationFailed(mailer.ValidationFailedNotice{
+		To: r.addresses(ctx, up.Box, up.Login), Sender: sender, FileName: up.Name,
+		Received: up.ReceivedAt, Reasons: p.Reasons,
+	}))
+}
+
+// collectedNotices tell a transfer's sender it was collected.
+func (r *Router) collectedNotices(ctx context.Context, t ledger.Transfer) []ledger.Mail {
+	return r.mails(mailer.Collected(mailer.CollectedNotice{
+		To: r.addresses(ctx, t.Sender, t.SenderLogin), Sender: r.party(ctx, t.Sender),
+		Dest: r.party(ctx, t.Dest), FileName: t.Name, Collected: r.cfg.Now(),
+	}))
+}
+
+// rejectedByRecipientNotices tell a transfer's sender the recipient
+// deleted it uncollected.
+func (r *Router) rejectedByRecipientNotices(ctx context.Context, t ledger.Transfer) []ledger.Mail {
+	return r.mails(mailer.RejectedByRecipient(mailer.RejectedNotice{
+		To: r.addresses(ctx, t.Sender, t.SenderLogin), Sender: r.party(ctx, t.Sender),
+		Dest: r.party(ctx, t.Dest), FileName: t.Name, Rejected: r.cfg.Now(),
+	}))
+}
+
+// kick wakes the mail worker after notices were enqueued.
+func (r *Router) kick() {
+	if r.cfg.Kick != nil {
+		r.cfg.Kick()
+	}
+}
