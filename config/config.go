@@ -14,6 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/s2sd/s2sd/jobs"
 	"github.com/s2sd/s2sd/mailer"
 	"github.com/s2sd/s2sd/routing"
 )
@@ -34,6 +35,9 @@ type Config struct {
 	Auth Auth        `toml:"auth"`
 	SSH  SSH         `toml:"ssh"`
 	Mail mailer.Mail `toml:"mail"`
+
+	Retention jobs.Rules    `toml:"retention"`
+	Schedule  jobs.Schedule `toml:"schedule"`
 }
 
 // SFTP configures the mailbox view.
@@ -114,7 +118,9 @@ func Default() Config {
 			Ciphers:            DefaultCiphers(),
 			MACs:               DefaultMACs(),
 		},
-		Mail: mailer.Default(),
+		Mail:      mailer.Default(),
+		Retention: jobs.DefaultRules(),
+		Schedule:  jobs.DefaultSchedule(),
 	}
 }
 
@@ -266,6 +272,12 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := c.Mail.Validate(); err != nil {
+		return err
+	}
+	if err := c.Retention.Validate(); err != nil {
+		return err
+	}
+	if err := c.Schedule.Validate(); err != nil {
 		return err
 	}
 	if c.Auth.LockoutMax < c.Auth.LockoutBase {

@@ -15,6 +15,7 @@ import (
 	"github.com/s2sd/s2sd/auth"
 	"github.com/s2sd/s2sd/config"
 	"github.com/s2sd/s2sd/delivery"
+	"github.com/s2sd/s2sd/jobs"
 	"github.com/s2sd/s2sd/ledger"
 	"github.com/s2sd/s2sd/mailer"
 	"github.com/s2sd/s2sd/routing"
@@ -31,6 +32,9 @@ type Daemon struct {
 	Router *delivery.Router
 	SFTP   *sftpd.Server
 	Mailer *mailer.Worker
+	Jobs   *jobs.Jobs
+
+	scheduler *jobs.Scheduler
 
 	watcher *delivery.Watcher
 }
@@ -98,6 +102,11 @@ func (d *Daemon) start(ctx context.Context, layout spool.Layout, hostKeys []ssh.
 	if err := w.Start(context.Background()); err != nil {
 		return err
 	}
+	d.Jobs = jobs.New(cfg.Retention, cfg.Data, d.Ledger, d.log.With().Str("component", "jobs").Logger(), d.Mailer.Kick)
+	if d.scheduler, err = jobs.NewScheduler(cfg.Schedule, d.Jobs, d.log.With().Str("component", "jobs").Logger()); err != nil {
+		return err
+	}
+	d.scheduler.Start()
 	d.Hasher = auth.NewHasher(auth.DefaultParams(), cfg.Auth.MaxConcurrentHashes)
 	h := hooks{router: d.Router, log: d.log}
 	d.SFTP, err = sftpd.New(sftpdConfig(cfg), sftpd.Deps{
@@ -122,6 +131,9 @@ func (d *Daemon) Close(ctx context.Context) error {
 	var err error
 	if d.SFTP != nil {
 		err = d.SFTP.Close(ctx)
+	}
+	if d.scheduler != nil {
+		d.scheduler.Close(ctx)
 	}
 	if d.watcher != nil {
 		d.watcher.Close()

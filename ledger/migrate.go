@@ -187,6 +187,15 @@ CREATE TABLE mail_outbox (
 CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE state = 'queued';
 CREATE INDEX mail_outbox_state ON mail_outbox(state, created_at);
 `,
+	// 4: retention: when a rejected upload's files were deleted, and
+	// the columns retention scans by.
+	`
+ALTER TABLE uploads ADD COLUMN cleaned_at TEXT;
+CREATE INDEX uploads_rejected ON uploads(done_at) WHERE outcome = 'rejected' AND cleaned_at IS NULL;
+CREATE INDEX transfers_state_uploaded ON transfers(state, uploaded_at) WHERE removed_at IS NULL;
+CREATE INDEX transfers_collected ON transfers(collected_at) WHERE removed_at IS NULL;
+CREATE INDEX lost_pupils_state ON lost_pupils(state, dob);
+`,
 }
 
 // migrate applies every migration newer than the database's user_version,

@@ -89,8 +89,9 @@ func (l *Ledger) Uploads(ctx context.Context) ([]Upload, error) {
 	return l.uploads(ctx, `ORDER BY id`)
 }
 
-func (l *Ledger) uploads(ctx context.Context, where string) ([]Upload, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT `+uploadColumns+` FROM uploads `+where)
+// uploads runs a query whose clauses are constant text; values go in args.
+func (l *Ledger) uploads(ctx context.Context, clauses string, args ...any) ([]Upload, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT `+uploadColumns+` FROM uploads `+clauses, args...)
 	if err != nil {
 		return nil, err
 	}
