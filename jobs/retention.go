@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -43,6 +42,9 @@ func (j *Jobs) expireUncollected(ctx context.Context, now time.Time, r *Report) 
 		return err
 	}
 	for _, t := range ts {
+		if t.Dest == routing.CodeLostUnknown || t.Dest == routing.CodeLostLeft {
+			continue // the Lost Pupil Database keeps its own rule
+		}
 		if err := j.removeFiles(ctx, t); err != nil {
 			return err
 		}
@@ -105,10 +107,13 @@ func (j *Jobs) deleteRejected(ctx context.Context, now time.Time, r *Report) err
 	if err != nil {
 		return err
 	}
-	cutoff := now.AddDate(0, 0, -j.rules.RejectedDays)
 	for _, up := range ups {
-		rel := filepath.Join("spool", up.Box, "rejected", up.Name)
-		if fi, err := os.Stat(filepath.Join(j.data, rel)); err == nil && fi.ModTime().Before(cutoff) {
+		latest, err := j.ledger.LatestRejection(ctx, up.Box, up.Name)
+		if err != nil {
+			return err
+		}
+		if latest == up.ID { // not replaced by a newer rejection of the same name
+			rel := filepath.Join("spool", up.Box, "rejected", up.Name)
 			if err := j.remove(rel); err != nil {
 				return err
 			}

@@ -140,3 +140,12 @@ func (l *Ledger) PurgeMetadata(ctx context.Context, before time.Time) (int64, er
 	})
 	return n, err
 }
+
+// LatestRejection returns the id of the newest rejected upload of a name
+// in a mailbox: the one whose file is in its rejected folder now.
+func (l *Ledger) LatestRejection(ctx context.Context, box, name string) (int64, error) {
+	var id int64
+	err := l.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM uploads WHERE box = ? AND name = ? AND outcome = 'rejected'`,
+		box, name).Scan(&id)
+	return id, err
+}
