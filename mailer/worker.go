@@ -40,7 +40,7 @@ const batchSize = 64
 const errorWait = 10 * time.Second
 
 // maxWait bounds a wait for the next due mail, in case the clock jumps.
-const maxWait = 10 * time.Minute
+const maxWait = time.Minute
 
 // Worker delivers the mail outbox, as mox's queue does: the outbox is a
 // table, not a goroutine. Each delivery is recorded before it is tried

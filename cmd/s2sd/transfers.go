@@ -2,16 +2,49 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/s2sd/s2sd/delivery"
+	"github.com/s2sd/s2sd/jobs"
 	"github.com/s2sd/s2sd/ledger"
 )
 
 // TransfersCmd groups the transfer commands.
 type TransfersCmd struct {
-	List TransfersListCmd `cmd:"" help:"List transfers, newest first."`
+	List     TransfersListCmd     `cmd:"" help:"List transfers, newest first."`
+	Withdraw TransfersWithdrawCmd `cmd:"" help:"Withdraw an uncollected transfer from its destination and tell the sender."`
+}
+
+// TransfersWithdrawCmd withdraws a transfer.
+type TransfersWithdrawCmd struct {
+	ID int64  `arg:"" help:"The transfer's id, from \"s2sd transfers list\"."`
+	LA string `placeholder:"NNN" help:"Withdraw on behalf of this LA: the transfer must be from or to one of its schools."`
+}
+
+// Run withdraws the transfer.
+func (c *TransfersWithdrawCmd) Run(ctx context.Context, g *Globals) error {
+	led, cfg, err := g.openLedger(ctx)
+	if err != nil {
+		return err
+	}
+	defer led.Close()
+	j := jobs.New(cfg.Retention, cfg.Data, led, zerolog.Nop(), nil)
+	if err := j.Withdraw(ctx, c.ID, "admin", c.LA, time.Now()); err != nil {
+		if errors.Is(err, ledger.ErrNotFound) {
+			return fmt.Errorf("transfer %d does not exist: see \"s2sd transfers list\"", c.ID)
+		}
+		return err
+	}
+	if err := audit(ctx, led, "", fmt.Sprint(c.ID), "transfer withdrawn"); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.Stdout, "withdrew transfer %d; its sender is told\n", c.ID)
+	return nil
 }
 
 // TransfersListCmd lists transfers.

@@ -88,3 +88,19 @@ func TestVerifyCommand(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestTransfersWithdraw(t *testing.T) {
+	s, _ := routedSite(t)
+	expect(t, s.run("transfers", "withdraw", "1", "--la", "660"), fails(1, "transfer 1 was neither sent by nor to a school of LA 660"))
+	expect(t, s.run("transfers", "withdraw", "9"), fails(1, `transfer 9 does not exist: see "s2sd transfers list"`))
+	s.must("withdrew transfer 1; its sender is told\n", "transfers", "withdraw", "1", "--la", "823")
+	if _, err := os.Stat(filepath.Join(s.data, "spool", "8232345", "inbox", "8231234_CTF_8232345_001.XML")); !os.IsNotExist(err) {
+		t.Fatalf("withdrawn file still in the inbox: %v", err)
+	}
+	res := s.run("transfers", "list", "--state", "withdrawn", "--format", "csv")
+	if res.code != 0 || strings.Count(res.stdout, "\n") != 2 || !strings.Contains(res.stdout, ",withdrawn,") {
+		t.Fatalf("after withdrawal: %q %q", res.stdout, res.stderr)
+	}
+	expect(t, s.run("transfers", "withdraw", "1"), fails(1, "transfer 1 is withdrawn, not awaiting collection: only an uncollected transfer can be withdrawn"))
+	s.must("verify: the ledger and the files on disk agree\n", "verify")
+}
