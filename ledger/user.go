@@ -40,18 +40,25 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 }
 
 // AddUser inserts a user and returns it with its id. ErrExists if the login
-// is taken (logins are case-insensitive).
-func (l *Ledger) AddUser(ctx context.Context, u User, now time.Time) (User, error) {
-	res, err := l.db.ExecContext(ctx, `INSERT INTO users (login, mailbox, role, email, password_hash, must_change, created_at)
-		VALUES (?, NULLIF(?,''), ?, ?, ?, ?, ?)`,
-		u.Login, u.Mailbox, u.Role, u.Email, u.PasswordHash, u.MustChange, formatTime(now))
+// is taken (logins are case-insensitive). The notices (its username and
+// temporary password) are enqueued in the same transaction.
+func (l *Ledger) AddUser(ctx context.Context, u User, now time.Time, mails ...Mail) (User, error) {
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO users (login, mailbox, role, email, password_hash, must_change, created_at)
+			VALUES (?, NULLIF(?,''), ?, ?, ?, ?, ?)`,
+			u.Login, u.Mailbox, u.Role, u.Email, u.PasswordHash, u.MustChange, formatTime(now))
+		if err != nil {
+			return err
+		}
+		u.ID, _ = res.LastInsertId()
+		return insertMails(ctx, tx, mails)
+	})
 	if isConstraint(err) {
 		return User{}, fmt.Errorf("user %s: %w", u.Login, ErrExists)
 	}
 	if err != nil {
 		return User{}, err
 	}
-	u.ID, _ = res.LastInsertId()
 	u.CreatedAt = now
 	return u, nil
 }
@@ -89,10 +96,20 @@ func (l *Ledger) DeleteUser(ctx context.Context, login string) error {
 }
 
 // SetPassword replaces a user's password hash. mustChange marks it
-// temporary. It also clears any lockout.
-func (l *Ledger) SetPassword(ctx context.Context, login, hash string, mustChange bool) error {
-	return l.affectUser(ctx, login, `UPDATE users SET password_hash = ?, must_change = ?,
-		failures = 0, lockouts = 0, locked_until = NULL WHERE login = ?`, hash, mustChange, login)
+// temporary. It also clears any lockout. The notices are enqueued in the
+// same transaction.
+func (l *Ledger) SetPassword(ctx context.Context, login, hash string, mustChange bool, mails ...Mail) error {
+	return l.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, must_change = ?,
+			failures = 0, lockouts = 0, locked_until = NULL WHERE login = ?`, hash, mustChange, login)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("user %s: %w", login, ErrNotFound)
+		}
+		return insertMails(ctx, tx, mails)
+	})
 }
 
 func (l *Ledger) affectUser(ctx context.Context, login, query string, args ...any) error {

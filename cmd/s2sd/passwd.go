@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/s2sd/s2sd/auth"
 	"github.com/s2sd/s2sd/config"
+	"github.com/s2sd/s2sd/ledger"
 )
 
 // PasswordFlags are the ways to set a password.
@@ -111,7 +113,11 @@ func (c *UserPasswdCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	if err := led.SetPassword(ctx, u.Login, hash, pw.temporary); err != nil {
+	var notices []ledger.Mail
+	if pw.temporary {
+		notices = accountNotices(ctx, led, cfg, u, pw.text, true, time.Now())
+	}
+	if err := led.SetPassword(ctx, u.Login, hash, pw.temporary, notices...); err != nil {
 		return userError(u.Login, err)
 	}
 	if err := audit(ctx, led, u.Mailbox, u.Login, "user passwd password="+pw.how()); err != nil {

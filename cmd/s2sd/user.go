@@ -86,7 +86,11 @@ func (c *UserAddCmd) Run(ctx context.Context, g *Globals) error {
 
 	now := time.Now()
 	u := ledger.User{Login: c.Login, Mailbox: mailbox, Role: string(r), Email: c.Email, PasswordHash: hash, MustChange: pw.temporary}
-	if _, err := led.AddUser(ctx, u, now); errors.Is(err, ledger.ErrExists) {
+	temp := ""
+	if pw.temporary {
+		temp = pw.text
+	}
+	if _, err := led.AddUser(ctx, u, now, accountNotices(ctx, led, cfg, u, temp, false, now)...); errors.Is(err, ledger.ErrExists) {
 		return fmt.Errorf("user %s already exists", c.Login)
 	} else if err != nil {
 		return err

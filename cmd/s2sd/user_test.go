@@ -377,3 +377,43 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestUserNotices checks that a new user with a temporary password gets
+// its username and its password in two separate emails, queued in the
+// ledger's outbox, and a reset likewise.
+func TestUserNotices(t *testing.T) {
+	s := userSite(t)
+	res := s.run("user", "add", "newstaff", "--mailbox", "8231234", "--role", "school", "--email", "new@hilltop.sch.uk", "--temporary-password")
+	if res.code != 0 {
+		t.Fatalf("user add: %d %q", res.code, res.stderr)
+	}
+	temp := regexp.MustCompile(`temporary password for newstaff: (\S+)`).FindStringSubmatch(res.stdout)
+	if temp == nil {
+		t.Fatalf("no temporary password in %q", res.stdout)
+	}
+	s.runIn("", "user", "passwd", "newstaff", "--temporary-password")
+	ms, err := s.ledger().Mails(context.Background(), ledger.MailFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, m := range ms {
+		kinds = append(kinds, m.Kind+" "+strings.Join(m.To, ","))
+		if m.Kind == "new-user-username" && (strings.Contains(m.Body, temp[1]) || !strings.Contains(m.Body, "newstaff")) {
+			t.Errorf("username email holds the password or lacks the login:\n%s", m.Body)
+		}
+		if m.Kind == "new-user-password" && strings.Contains(m.Body+m.Subject, "newstaff") {
+			t.Errorf("password email names the login:\n%s", m.Body)
+		}
+	}
+	want := []string{
+		"new-user-username new@hilltop.sch.uk", "new-user-password new@hilltop.sch.uk",
+		"new-user-username new@hilltop.sch.uk", "new-user-password new@hilltop.sch.uk",
+	}
+	if !slices.Equal(kinds, want) {
+		t.Fatalf("notices %q, want %q", kinds, want)
+	}
+	if !strings.Contains(ms[1].Body, temp[1]) {
+		t.Fatalf("password email lacks the temporary password:\n%s", ms[1].Body)
+	}
+}
