@@ -84,6 +84,7 @@ func hostKeyTemplate(dir string) string {
 
 // options are the config settings a test changes from the harness's.
 type options struct {
+	extra              string // more TOML, appended to the config
 	lockoutThreshold   int    // failures that lock an account or unknown login; default 3
 	addressLockout     int    // failures that lock a source address; default 5
 	maxAuthTries       int    // default 6
@@ -150,7 +151,7 @@ max_concurrent_hashes = 4
 handshake_timeout = %q
 max_auth_tries = %d
 max_conns_per_address = %d
-`, d.data, o.maxCTFSize, o.lockoutThreshold, o.addressLockout, o.handshakeTimeout, o.maxAuthTries, o.maxConnsPerAddress)
+`, d.data, o.maxCTFSize, o.lockoutThreshold, o.addressLockout, o.handshakeTimeout, o.maxAuthTries, o.maxConnsPerAddress) + o.extra
 	if err := os.WriteFile(d.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
