@@ -116,6 +116,7 @@ func (d *Daemon) start(ctx context.Context, layout spool.Layout, hostKeys []ssh.
 		HostKeys: hostKeys,
 		Checker:  h,
 		Events:   h,
+		Lost:     h,
 		Log:      d.log.With().Str("component", "sftpd").Logger(),
 	})
 	if err != nil {

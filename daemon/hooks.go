@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"os"
 
 	"github.com/rs/zerolog"
 
@@ -49,4 +50,39 @@ func (h hooks) Downloaded(who sftpd.Identity, box, folder, name string, complete
 
 func (h hooks) Removing(who sftpd.Identity, box, folder, name string) error {
 	return h.router.Removing(context.Background(), sender(who), box, folder, name)
+}
+
+var _ sftpd.LostPupils = hooks{}
+
+func lostEntries(files []delivery.LostFile) []sftpd.LostEntry {
+	out := make([]sftpd.LostEntry, len(files))
+	for i, f := range files {
+		out[i] = sftpd.LostEntry{ID: f.ID, Name: f.Name, Size: f.Size, Uploaded: f.Record.UploadedAt}
+	}
+	return out
+}
+
+func (h hooks) Search(who sftpd.Identity, query string) ([]sftpd.LostEntry, []byte, error) {
+	files, err := h.router.LostSearch(context.Background(), sender(who), query)
+	if err != nil {
+		return nil, nil, err
+	}
+	return lostEntries(files), delivery.LostResultsCSV(files), nil
+}
+
+func (h hooks) Claimed(who sftpd.Identity) ([]sftpd.LostEntry, error) {
+	files, err := h.router.LostClaimed(context.Background(), sender(who))
+	return lostEntries(files), err
+}
+
+func (h hooks) Claim(who sftpd.Identity, query string, id int64) error {
+	return h.router.LostClaim(context.Background(), sender(who), query, id)
+}
+
+func (h hooks) Open(who sftpd.Identity, id int64) (*os.File, error) {
+	return h.router.LostOpen(context.Background(), sender(who), id)
+}
+
+func (h hooks) Forward(who sftpd.Identity, id int64, name string) error {
+	return h.router.LostForward(context.Background(), sender(who), id, name)
 }

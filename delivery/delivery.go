@@ -19,6 +19,9 @@ type Sender struct {
 	Mailbox string // the mailbox code; empty for an admin
 	Role    routing.Role
 	Remote  string
+	// Forward marks a claimed Lost Pupil Database file an LA forwards: its
+	// header still names the school that uploaded it.
+	Forward bool
 }
 
 // LocalLogin is the login recorded for files dropped by local processes.

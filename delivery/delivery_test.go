@@ -392,3 +392,78 @@ func TestNotices(t *testing.T) {
 		t.Fatalf("file-waiting notice: %q\n%s", ms[1].Subject, ms[1].Body)
 	}
 }
+
+// TestLostSearchClaimForward finds a lost pupil by search, claims it for
+// an LA and forwards it to a school, which receives it as a transfer from
+// the LA.
+func TestLostSearchClaimForward(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.router.Start(ctx)
+	defer e.router.Close()
+	name := "8231234_CTF_XXXXXXX_001.XML"
+	e.drop("8231234", name, ctftest.CTF(ctftest.Options{SourceLEA: "823", SourceEstab: "1234", DestLEA: "XXX", DestEstab: "XXXX", Surname: "Ashcroft"}))
+	e.route("8231234", name, school)
+	officer := Sender{Login: "officer", Mailbox: "660LLLL", Role: routing.RoleLALostPupilTransfer, Remote: "10.0.0.9"}
+
+	if _, err := e.router.LostSearch(ctx, officer, "dob=2015-01-10"); err == nil ||
+		err.Error() != "a search needs upn, surname or like: add one of them, e.g. surname=jones,dob=2012-03-04" {
+		t.Fatalf("search without a required term: %v", err)
+	}
+	for _, q := range []string{"surname=ash", "like=Ashcraft,dob=2015-01-10", "upn=" + ctftest.UPN("823", "1234", 0)} {
+		files, err := e.router.LostSearch(ctx, officer, q)
+		if err != nil || len(files) != 1 || files[0].Name != "ASHCROFT_Pupil0_2015-01-10_M_"+ctftest.UPN("823", "1234", 0)+"_1.xml" {
+			t.Fatalf("search %s: %+v, %v", q, files, err)
+		}
+	}
+	if files, _ := e.router.LostSearch(ctx, officer, "surname=ashx"); len(files) != 0 {
+		t.Fatalf("a non-matching prefix found %d", len(files))
+	}
+	csv := string(LostResultsCSV(mustSearch(t, e, officer, "surname=ash")))
+	if !strings.HasPrefix(csv, "file,id,upn,former_upn,surname,former_surname,forename,middle_names,dob,gender,town,postcode,la,school,school_name,uploaded,destination\r\n") ||
+		!strings.Contains(csv, ",Ashcroft,,Pupil0,,2015-01-10,M,Fernhollow,ZZ99 1AA,823,8231234,Ampthill,2026-11-24,XXXXXXX\r\n") {
+		t.Fatalf("results.csv:\n%s", csv)
+	}
+	if err := e.router.LostClaim(ctx, officer, "surname=ash", 1); err != nil {
+		t.Fatal(err)
+	}
+	if files, _ := e.router.LostSearch(ctx, officer, "surname=ash"); len(files) != 0 {
+		t.Fatal("a claimed record is still found by search")
+	}
+	other := Sender{Login: "other", Mailbox: "823LLLL", Role: routing.RoleLALostPupil}
+	if files, _ := e.router.LostClaimed(ctx, other); len(files) != 0 {
+		t.Fatal("another LA sees the claimed record")
+	}
+	if _, err := e.router.LostOpen(ctx, other, 1); !os.IsNotExist(err) {
+		t.Fatalf("another LA opened the claimed record: %v", err)
+	}
+	f, err := e.router.LostOpen(ctx, officer, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := e.router.LostForward(ctx, officer, 1, "660LLLL_CTF_6602001_001.XML"); err != nil {
+		t.Fatal(err)
+	}
+	e.router.Wait()
+	e.read("spool", "6602001", "inbox", "660LLLL_CTF_6602001_001.XML")
+	ts, _ := e.ledger.Transfers(ctx, ledger.TransferFilter{Mailbox: "6602001"})
+	if len(ts) != 1 || ts[0].Sender != "660LLLL" || ts[0].SenderLogin != "officer" {
+		t.Fatalf("forwarded transfer %+v", ts)
+	}
+	ev, _ := e.ledger.AuditEvents(ctx, ledger.EventSearch)
+	if len(ev) != 7 || ev[0].Login != "officer" || ev[0].Remote != "10.0.0.9" {
+		t.Fatalf("search audit: %d events %+v", len(ev), ev)
+	}
+}
+
+func mustSearch(t *testing.T, e *env, who Sender, q string) []LostFile {
+	t.Helper()
+	files, err := e.router.LostSearch(ctx(), who, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func ctx() context.Context { return context.Background() }

@@ -104,7 +104,11 @@ func (r *Router) decide(ctx context.Context, k key, who Sender, src string) (pla
 		if err != nil {
 			return reject(err.Error())
 		}
-		v := routing.ValidateCTF(info, n, d.sender, r.cfg.Now())
+		validate := routing.ValidateCTF
+		if who.Forward {
+			validate = routing.ValidateForwardedCTF
+		}
+		v := validate(info, n, d.sender, r.cfg.Now())
 		if !v.OK() {
 			reasons := make([]string, len(v.Errors))
 			for i, e := range v.Errors {

@@ -18,6 +18,8 @@ const (
 	EventDelete        = "delete"
 	EventAdmin         = "admin"
 	EventRouted        = "routed"
+	EventSearch        = "lost-search"
+	EventClaim         = "lost-claim"
 	EventRejected      = "rejected"
 )
 

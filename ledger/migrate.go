@@ -196,6 +196,13 @@ CREATE INDEX transfers_state_uploaded ON transfers(state, uploaded_at) WHERE rem
 CREATE INDEX transfers_collected ON transfers(collected_at) WHERE removed_at IS NULL;
 CREATE INDEX lost_pupils_state ON lost_pupils(state, dob);
 `,
+	// 5: Lost Pupil Database search: the sound-alike surname, and the
+	// indexes the search folders use.
+	`
+ALTER TABLE lost_pupils ADD COLUMN surname_soundex TEXT NOT NULL DEFAULT '';
+CREATE INDEX lost_pupils_soundex ON lost_pupils(surname_soundex, dob);
+CREATE INDEX lost_pupils_claimed ON lost_pupils(claimed_by, state);
+`,
 }
 
 // migrate applies every migration newer than the database's user_version,

@@ -26,8 +26,22 @@ func (v Validation) Err() error { return errors.Join(v.Errors...) }
 // source (also when an admin sends for it); now sets the date ages are
 // taken at.
 func ValidateCTF(info *CTFInfo, n Name, sender Code, now time.Time) Validation {
+	return validateCTF(info, n, sender, now, true)
+}
+
+// ValidateForwardedCTF is ValidateCTF for a Lost Pupil Database file an
+// LA forwards to a school: its header names the school that uploaded it
+// and the Lost Pupil Database, so the header is not checked against the
+// new name; the pupils are.
+func ValidateForwardedCTF(info *CTFInfo, n Name, sender Code, now time.Time) Validation {
+	return validateCTF(info, n, sender, now, false)
+}
+
+func validateCTF(info *CTFInfo, n Name, sender Code, now time.Time, header bool) Validation {
 	var errs, warns findings
-	checkHeader(info, n, sender, &errs)
+	if header {
+		checkHeader(info, n, sender, &errs)
+	}
 	switch {
 	case len(info.Pupils) == 0:
 		errs.add("the file holds no pupils: a CTF must have at least one CTFpupilData/Pupil")

@@ -56,6 +56,9 @@ func (s *session) rename(r *sftp.Request) error {
 	if err != nil {
 		return err
 	}
+	if src.lost != nil || dst.lost != nil {
+		return s.lostRename(src, dst)
+	}
 	if src.name == "" || dst.name == "" || src.folder.name != spool.Outbox || dst.folder.name != spool.Outbox {
 		return denied("only a file uploaded into /outbox/ under a temporary name (such as NAME.filepart) can be renamed, to its final name in /outbox/")
 	}
@@ -110,8 +113,8 @@ func (s *session) remove(r *sftp.Request) error {
 	if err != nil {
 		return err
 	}
-	if t.name == "" {
-		return denied("folders cannot be removed")
+	if t.name == "" || t.lost != nil {
+		return denied("%s cannot be deleted", t.path)
 	}
 	if t.folder.name == spool.Outbox {
 		box := s.srv.boxes.get(s.view.box)

@@ -30,6 +30,9 @@ func (s *session) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 			}
 			return out, nil
 		}
+		if t.lost != nil {
+			return s.lostList(t)
+		}
 		if t.name != "" {
 			return nil, failure("%s is not a folder", t.path)
 		}
@@ -64,6 +67,8 @@ func (s *session) stat(t target) (os.FileInfo, error) {
 	switch {
 	case t.folder == nil:
 		return dirInfo("/", false), nil
+	case t.lost != nil:
+		return s.lostStat(t)
 	case t.name == "":
 		return dirInfo(t.folder.name, t.folder.upload), nil
 	}

@@ -45,6 +45,7 @@ type Server struct {
 	spool   spool.Layout
 	checker UploadChecker
 	events  Events
+	lost    LostPupils
 	log     zerolog.Logger
 	now     func() time.Time
 	ssh     *ssh.ServerConfig
@@ -71,7 +72,8 @@ type Deps struct {
 	Spool    spool.Layout
 	HostKeys []ssh.Signer
 	Checker  UploadChecker
-	Events   Events // nil: NoEvents
+	Events   Events     // nil: NoEvents
+	Lost     LostPupils // the Lost Pupil Database, for LA lost-pupil roles
 	Log      zerolog.Logger
 	Now      func() time.Time
 }
@@ -88,7 +90,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		d.Events = NoEvents{}
 	}
 	s := &Server{
-		cfg: cfg, ledger: d.Ledger, hasher: d.Hasher, spool: d.Spool, checker: d.Checker, events: d.Events,
+		cfg: cfg, ledger: d.Ledger, hasher: d.Hasher, spool: d.Spool, checker: d.Checker, events: d.Events, lost: d.Lost,
 		log: d.Log, now: d.Now,
 		addrGuard:  auth.NewAddressGuard(cfg.AddressLockout),
 		loginGuard: auth.NewAddressGuard(cfg.Lockout),

@@ -47,6 +47,9 @@ func (s *session) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.lost != nil {
+		return s.lostRead(t)
+	}
 	if t.name == "" {
 		return nil, failure("%s is a folder", t.path)
 	}
@@ -122,7 +125,7 @@ func (s *session) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 			return nil, failure("%s: file names may not start with a dot", name)
 		}
 	}
-	if err != nil || t.folder == nil || !t.folder.upload || t.name == "" {
+	if err != nil || t.folder == nil || !t.folder.upload || t.name == "" || t.lost != nil {
 		if s.hasOutbox() {
 			return nil, denied("%s: files can only be uploaded into /outbox/; put the file there to send it", cleanPath(r.Filepath))
 		}

@@ -12,6 +12,7 @@ type folder struct {
 	name   string // as the user sees it, e.g. "outbox"
 	upload bool   // files may be uploaded here
 	delete bool   // files may be deleted here
+	lost   bool   // the Lost Pupil Database's virtual folder
 }
 
 // foldersFor returns the folders a role sees, in listing order. A folder a
@@ -22,7 +23,9 @@ func foldersFor(role string) []folder {
 	rejected := folder{name: spool.Rejected, delete: true}
 	copies := folder{name: spool.Copies, delete: true}
 	switch role {
-	case "school", "la-lost-pupil", "la-lost-pupil-transfer", "la-plasc", "la-admissions":
+	case "la-lost-pupil", "la-lost-pupil-transfer":
+		return []folder{outbox, inbox, rejected, {name: lostFolder, lost: true}}
+	case "school", "la-plasc", "la-admissions":
 		return []folder{outbox, inbox, rejected}
 	case "la-user", "la-school", "la-dba":
 		return []folder{outbox, inbox, rejected, copies}
@@ -35,9 +38,10 @@ func foldersFor(role string) []folder {
 
 // target is a path of the view, resolved.
 type target struct {
-	path   string  // cleaned virtual path, e.g. "/outbox/x.xml"
-	folder *folder // nil for the root
-	name   string  // file name within the folder; empty for a folder
+	path   string   // cleaned virtual path, e.g. "/outbox/x.xml"
+	folder *folder  // nil for the root
+	name   string   // file name within the folder; empty for a folder
+	lost   []string // under /lost-pupils: the path below it (non-nil)
 }
 
 // resolve maps a client path onto the view. Anything that is not the root,
@@ -54,9 +58,6 @@ func (v *view) resolve(p string) (target, error) {
 		return target{path: "/"}, nil
 	}
 	parts := strings.Split(clean[1:], "/")
-	if len(parts) > 2 {
-		return target{}, notFound(clean)
-	}
 	var f *folder
 	for i := range v.folders {
 		if v.folders[i].name == parts[0] {
@@ -64,6 +65,12 @@ func (v *view) resolve(p string) (target, error) {
 		}
 	}
 	if f == nil {
+		return target{}, notFound(clean)
+	}
+	if f.lost {
+		return v.resolveLost(clean, f, parts[1:])
+	}
+	if len(parts) > 2 {
 		return target{}, notFound(clean)
 	}
 	t := target{path: clean, folder: f}
@@ -80,4 +87,18 @@ func (v *view) resolve(p string) (target, error) {
 type view struct {
 	box     string // spool directory name: the mailbox code, or spool.AdminBox
 	folders []folder
+}
+
+// resolveLost maps a path under /lost-pupils: search, search/QUERY,
+// search/QUERY/FILE, claimed and claimed/FILE.
+func (v *view) resolveLost(clean string, f *folder, rest []string) (target, error) {
+	t := target{path: clean, folder: f, lost: append([]string{}, rest...)}
+	switch {
+	case len(rest) == 0:
+	case rest[0] == lostSearch && len(rest) <= 3:
+	case rest[0] == lostClaimed && len(rest) <= 2:
+	default:
+		return target{}, notFound(clean)
+	}
+	return t, nil
 }

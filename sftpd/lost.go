@@ -1,0 +1,208 @@
+package sftpd
+
+import (
+	"errors"
+	"io"
+	"os"
+	"time"
+
+	"github.com/pkg/sftp"
+)
+
+// LostPupils is the Lost Pupil Database as the /lost-pupils folder shows
+// it to LA lost-pupil roles. Errors it returns are shown to the user.
+type LostPupils interface {
+	// Search runs a search folder's query: its result files and results.csv.
+	Search(who Identity, query string) ([]LostEntry, []byte, error)
+	// Claimed lists the records the user's LA has claimed.
+	Claimed(who Identity) ([]LostEntry, error)
+	// Claim claims a record found by query for the user's LA.
+	Claim(who Identity, query string, id int64) error
+	// Open opens a claimed record's file.
+	Open(who Identity, id int64) (*os.File, error)
+	// Forward sends a claimed record's file to a school under name.
+	Forward(who Identity, id int64, name string) error
+}
+
+// LostEntry is a record shown as a file.
+type LostEntry struct {
+	ID       int64
+	Name     string
+	Size     int64
+	Uploaded time.Time
+}
+
+// The folders under /lost-pupils.
+const (
+	lostFolder  = "lost-pupils"
+	lostSearch  = "search"
+	lostClaimed = "claimed"
+	resultsCSV  = "results.csv"
+)
+
+// lostEntry finds name among entries.
+func lostEntry(entries []LostEntry, name string) (LostEntry, bool) {
+	for _, e := range entries {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return LostEntry{}, false
+}
+
+func lostInfo(e LostEntry, mode os.FileMode) fileInfo {
+	return fileInfo{name: e.Name, size: e.Size, mode: mode, mtime: e.Uploaded}
+}
+
+// lostList lists a folder under /lost-pupils.
+func (s *session) lostList(t target) (listerAt, error) {
+	switch len(t.lost) {
+	case 0:
+		return listerAt{dirInfo(lostSearch, false), dirInfo(lostClaimed, false)}, nil
+	case 1:
+		if t.lost[0] == lostSearch {
+			return listerAt{}, nil // the search root lists nothing
+		}
+		entries, err := s.srv.lost.Claimed(s.who)
+		if err != nil {
+			return nil, failure("%s", err.Error())
+		}
+		out := listerAt{}
+		for _, e := range entries {
+			out = append(out, lostInfo(e, 0o600))
+		}
+		return out, nil
+	case 2:
+		entries, csv, err := s.srv.lost.Search(s.who, t.lost[1])
+		if err != nil {
+			return nil, failure("%s", err.Error())
+		}
+		out := listerAt{fileInfo{name: resultsCSV, size: int64(len(csv)), mode: 0o400, mtime: s.srv.now()}}
+		for _, e := range entries {
+			out = append(out, lostInfo(e, 0o400))
+		}
+		return out, nil
+	}
+	return nil, failure("%s is not a folder", t.path)
+}
+
+// lostStat describes a path under /lost-pupils.
+func (s *session) lostStat(t target) (os.FileInfo, error) {
+	switch {
+	case len(t.lost) == 0:
+		return dirInfo(lostFolder, false), nil
+	case len(t.lost) == 1:
+		return dirInfo(t.lost[0], false), nil
+	case t.lost[0] == lostSearch && len(t.lost) == 2:
+		if _, _, err := s.srv.lost.Search(s.who, t.lost[1]); err != nil {
+			return nil, failure("%s", err.Error())
+		}
+		return dirInfo(t.lost[1], false), nil
+	case t.lost[0] == lostSearch && len(t.lost) == 3:
+		entries, csv, err := s.srv.lost.Search(s.who, t.lost[1])
+		if err != nil {
+			return nil, failure("%s", err.Error())
+		}
+		if t.lost[2] == resultsCSV {
+			return fileInfo{name: resultsCSV, size: int64(len(csv)), mode: 0o400, mtime: s.srv.now()}, nil
+		}
+		if e, ok := lostEntry(entries, t.lost[2]); ok {
+			return lostInfo(e, 0o400), nil
+		}
+	case t.lost[0] == lostClaimed && len(t.lost) == 2:
+		entries, err := s.srv.lost.Claimed(s.who)
+		if err != nil {
+			return nil, failure("%s", err.Error())
+		}
+		if e, ok := lostEntry(entries, t.lost[1]); ok {
+			return lostInfo(e, 0o600), nil
+		}
+	}
+	return nil, notFound(t.path)
+}
+
+// lostRead opens results.csv or a claimed record for download. A result
+// inside a search folder cannot be read: it must be claimed first.
+func (s *session) lostRead(t target) (io.ReaderAt, error) {
+	if _, err := s.lostStat(t); err != nil {
+		return nil, err
+	}
+	switch {
+	case t.lost[0] == lostSearch && len(t.lost) == 3 && t.lost[2] == resultsCSV:
+		_, csv, err := s.srv.lost.Search(s.who, t.lost[1])
+		if err != nil {
+			return nil, failure("%s", err.Error())
+		}
+		return readerAt{csv}, nil
+	case t.lost[0] == lostSearch && len(t.lost) == 3:
+		return nil, denied("%s cannot be downloaded from a search: move it to /lost-pupils/claimed/ to claim the record for your LA, then download it there", t.lost[2])
+	case t.lost[0] == lostClaimed && len(t.lost) == 2:
+		entries, err := s.srv.lost.Claimed(s.who)
+		if err != nil {
+			return nil, failure("%s", err.Error())
+		}
+		e, _ := lostEntry(entries, t.lost[1])
+		f, err := s.srv.lost.Open(s.who, e.ID)
+		if err != nil {
+			return nil, notFound(t.path)
+		}
+		return &download{sess: s, f: f, folder: lostFolder + "/" + lostClaimed, name: e.Name, size: e.Size}, nil
+	}
+	return nil, failure("%s is a folder", t.path)
+}
+
+// lostRename claims a search result (a move into /lost-pupils/claimed/) or
+// forwards a claimed record (a move into /outbox/ under an LA-to-school
+// name).
+func (s *session) lostRename(src, dst target) error {
+	switch {
+	case src.lost != nil && len(src.lost) == 3 && src.lost[0] == lostSearch && src.lost[2] != resultsCSV &&
+		dst.lost != nil && len(dst.lost) >= 1 && dst.lost[0] == lostClaimed && len(dst.lost) <= 2:
+		entries, _, err := s.srv.lost.Search(s.who, src.lost[1])
+		if err != nil {
+			return failure("%s", err.Error())
+		}
+		e, ok := lostEntry(entries, src.lost[2])
+		if !ok {
+			return notFound(src.path)
+		}
+		if err := s.srv.lost.Claim(s.who, src.lost[1], e.ID); err != nil {
+			return failure("%s", err.Error())
+		}
+		s.log.Info().Int64("lost_record", e.ID).Msg("lost pupil record claimed")
+		return nil
+	case src.lost != nil && len(src.lost) == 2 && src.lost[0] == lostClaimed && dst.folder != nil && dst.folder.upload && dst.name != "":
+		entries, err := s.srv.lost.Claimed(s.who)
+		if err != nil {
+			return failure("%s", err.Error())
+		}
+		e, ok := lostEntry(entries, src.lost[1])
+		if !ok {
+			return notFound(src.path)
+		}
+		if err := s.srv.lost.Forward(s.who, e.ID, dst.name); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return notFound(src.path)
+			}
+			return failure("%s", err.Error())
+		}
+		return nil
+	}
+	return denied("in /lost-pupils, move a search result into /lost-pupils/claimed/ to claim it, and a claimed record into /outbox/ under an LA-to-school name to forward it")
+}
+
+// readerAt serves bytes made when the file was opened.
+type readerAt struct{ b []byte }
+
+func (r readerAt) ReadAt(p []byte, off int64) (int, error) {
+	if off >= int64(len(r.b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+var _ sftp.ListerAt = listerAt(nil)
