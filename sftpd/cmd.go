@@ -59,6 +59,9 @@ func (s *session) rename(r *sftp.Request) error {
 	if src.lost != nil || dst.lost != nil {
 		return s.lostRename(src, dst)
 	}
+	if src.report != nil || dst.report != nil {
+		return denied("reports cannot be renamed: download them")
+	}
 	if src.name == "" || dst.name == "" || src.folder.name != spool.Outbox || dst.folder.name != spool.Outbox {
 		return denied("only a file uploaded into /outbox/ under a temporary name (such as NAME.filepart) can be renamed, to its final name in /outbox/")
 	}
@@ -113,7 +116,7 @@ func (s *session) remove(r *sftp.Request) error {
 	if err != nil {
 		return err
 	}
-	if t.name == "" || t.lost != nil {
+	if t.name == "" || t.lost != nil || t.report != nil {
 		return denied("%s cannot be deleted", t.path)
 	}
 	if t.folder.name == spool.Outbox {

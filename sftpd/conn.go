@@ -73,7 +73,13 @@ func (s *Server) identify(sc *ssh.ServerConn, host string) (Identity, view, erro
 		return Identity{}, view{}, err
 	}
 	who := Identity{Login: u.Login, Mailbox: u.Mailbox, Role: u.Role, Remote: host}
-	v := view{box: u.Mailbox, folders: foldersFor(u.Role)}
+	v := view{box: u.Mailbox}
+	for _, f := range foldersFor(u.Role) {
+		if f.report && s.reports == nil || f.lost && s.lost == nil {
+			continue // not served by this server
+		}
+		v.folders = append(v.folders, f)
+	}
 	if v.box == "" {
 		v.box = spool.AdminBox
 	}

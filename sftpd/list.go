@@ -33,6 +33,9 @@ func (s *session) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		if t.lost != nil {
 			return s.lostList(t)
 		}
+		if t.report != nil {
+			return s.reportList(t)
+		}
 		if t.name != "" {
 			return nil, failure("%s is not a folder", t.path)
 		}
@@ -69,6 +72,8 @@ func (s *session) stat(t target) (os.FileInfo, error) {
 		return dirInfo("/", false), nil
 	case t.lost != nil:
 		return s.lostStat(t)
+	case t.report != nil:
+		return s.reportStat(t)
 	case t.name == "":
 		return dirInfo(t.folder.name, t.folder.upload), nil
 	}

@@ -46,6 +46,7 @@ type Server struct {
 	checker UploadChecker
 	events  Events
 	lost    LostPupils
+	reports Reports
 	log     zerolog.Logger
 	now     func() time.Time
 	ssh     *ssh.ServerConfig
@@ -74,6 +75,7 @@ type Deps struct {
 	Checker  UploadChecker
 	Events   Events     // nil: NoEvents
 	Lost     LostPupils // the Lost Pupil Database, for LA lost-pupil roles
+	Reports  Reports    // nil: no /reports
 	Log      zerolog.Logger
 	Now      func() time.Time
 }
@@ -90,7 +92,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		d.Events = NoEvents{}
 	}
 	s := &Server{
-		cfg: cfg, ledger: d.Ledger, hasher: d.Hasher, spool: d.Spool, checker: d.Checker, events: d.Events, lost: d.Lost,
+		cfg: cfg, ledger: d.Ledger, hasher: d.Hasher, spool: d.Spool, checker: d.Checker, events: d.Events, lost: d.Lost, reports: d.Reports,
 		log: d.Log, now: d.Now,
 		addrGuard:  auth.NewAddressGuard(cfg.AddressLockout),
 		loginGuard: auth.NewAddressGuard(cfg.Lockout),

@@ -50,6 +50,9 @@ func (s *session) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	if t.lost != nil {
 		return s.lostRead(t)
 	}
+	if t.report != nil {
+		return s.reportRead(t)
+	}
 	if t.name == "" {
 		return nil, failure("%s is a folder", t.path)
 	}
@@ -125,7 +128,7 @@ func (s *session) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 			return nil, failure("%s: file names may not start with a dot", name)
 		}
 	}
-	if err != nil || t.folder == nil || !t.folder.upload || t.name == "" || t.lost != nil {
+	if err != nil || t.folder == nil || !t.folder.upload || t.name == "" || t.lost != nil || t.report != nil {
 		if s.hasOutbox() {
 			return nil, denied("%s: files can only be uploaded into /outbox/; put the file there to send it", cleanPath(r.Filepath))
 		}

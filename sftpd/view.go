@@ -13,6 +13,7 @@ type folder struct {
 	upload bool   // files may be uploaded here
 	delete bool   // files may be deleted here
 	lost   bool   // the Lost Pupil Database's virtual folder
+	report bool   // the reports' virtual folder
 }
 
 // foldersFor returns the folders a role sees, in listing order. A folder a
@@ -22,16 +23,19 @@ func foldersFor(role string) []folder {
 	inbox := folder{name: spool.Inbox, delete: true}
 	rejected := folder{name: spool.Rejected, delete: true}
 	copies := folder{name: spool.Copies, delete: true}
+	reports := folder{name: reportsFolder, report: true}
 	switch role {
 	case "la-lost-pupil", "la-lost-pupil-transfer":
-		return []folder{outbox, inbox, rejected, {name: lostFolder, lost: true}}
+		return []folder{outbox, inbox, rejected, {name: lostFolder, lost: true}, reports}
 	case "school", "la-plasc", "la-admissions":
-		return []folder{outbox, inbox, rejected}
+		return []folder{outbox, inbox, rejected, reports}
 	case "la-user", "la-school", "la-dba":
-		return []folder{outbox, inbox, rejected, copies}
+		return []folder{outbox, inbox, rejected, copies, reports}
 	case "admin": // sends for any mailbox; rejections come back here
-		return []folder{outbox, rejected}
-	default: // la-dba-view and anything unknown: no files
+		return []folder{outbox, rejected, reports}
+	case "la-dba-view": // no files
+		return []folder{reports}
+	default:
 		return nil
 	}
 }
@@ -42,6 +46,7 @@ type target struct {
 	folder *folder  // nil for the root
 	name   string   // file name within the folder; empty for a folder
 	lost   []string // under /lost-pupils: the path below it (non-nil)
+	report []string // under /reports: the path below it (non-nil)
 }
 
 // resolve maps a client path onto the view. Anything that is not the root,
@@ -69,6 +74,12 @@ func (v *view) resolve(p string) (target, error) {
 	}
 	if f.lost {
 		return v.resolveLost(clean, f, parts[1:])
+	}
+	if f.report {
+		if len(parts) > 3 {
+			return target{}, notFound(clean)
+		}
+		return target{path: clean, folder: f, report: append([]string{}, parts[1:]...)}, nil
 	}
 	if len(parts) > 2 {
 		return target{}, notFound(clean)
