@@ -13,6 +13,8 @@ missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# systemd-analyze rates the unit file's sandboxing (daemon.TestUnitFileExposure).
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 if ((${#missing[@]})); then
 	sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"

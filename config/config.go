@@ -3,27 +3,36 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/rs/zerolog"
 
 	"github.com/s2sd/s2sd/jobs"
 	"github.com/s2sd/s2sd/mailer"
 	"github.com/s2sd/s2sd/routing"
 )
 
-// Config is the whole configuration of one s2sd instance.
+//go:generate go test -run ^TestExampleConfigInSync$ -update
+
+// Config is the whole configuration of one s2sd instance. The doc
+// comments of its fields are the documentation of the example config,
+// s2sd.example.toml, which is generated from them (see example_test.go).
 type Config struct {
 	// Data is the data directory: host keys, ledger, mailboxes and mail.
+	// A relative path is taken from the working directory.
 	Data string `toml:"data"`
-	// Listen is the SFTP listen address.
+	// Listen is the SFTP listen address, host:port. A port below 1024 needs
+	// CAP_NET_BIND_SERVICE (see s2sd.service).
 	Listen string `toml:"listen"`
 	// LANumbers lists the valid 3-digit LA numbers; empty means the
 	// English and Welsh LA numbers.
@@ -31,13 +40,64 @@ type Config struct {
 	// PersonalDomains are email domains refused for users.
 	PersonalDomains []string `toml:"personal_domains"`
 
-	SFTP SFTP        `toml:"sftp"`
-	Auth Auth        `toml:"auth"`
-	SSH  SSH         `toml:"ssh"`
+	// Daemon configures the serving process.
+	Daemon Daemon `toml:"daemon"`
+	// Log configures the log written to stdout.
+	Log Log `toml:"log"`
+	// Metrics configures the Prometheus metrics listener.
+	Metrics Metrics `toml:"metrics"`
+	// SFTP configures the mailbox view.
+	SFTP SFTP `toml:"sftp"`
+	// Auth configures authentication and lockout.
+	Auth Auth `toml:"auth"`
+	// SSH configures the SSH transport.
+	SSH SSH `toml:"ssh"`
+	// Mail configures the notices: who they are from, how they leave, and
+	// how long the outbox keeps trying.
 	Mail mailer.Mail `toml:"mail"`
+	// Retention holds the retention periods of SPEC section 5.
+	Retention jobs.Rules `toml:"retention"`
+	// Schedule holds when the jobs run: cron expressions (minute hour day
+	// month weekday) in UK time.
+	Schedule jobs.Schedule `toml:"schedule"`
+}
 
-	Retention jobs.Rules    `toml:"retention"`
-	Schedule  jobs.Schedule `toml:"schedule"`
+// Daemon configures the serving process.
+type Daemon struct {
+	// ShutdownGrace is how long, after SIGTERM, uploads in flight may take
+	// to finish. Sessions with no upload in flight are closed at once; an
+	// upload still unfinished at the end is discarded, never routed. Keep
+	// it below the unit's TimeoutStopSec.
+	ShutdownGrace time.Duration `toml:"shutdown_grace"`
+}
+
+// Log configures the log.
+type Log struct {
+	// Level is the least severe level logged: trace, debug, info, warn or
+	// error. SIGHUP applies a change.
+	Level string `toml:"level"`
+}
+
+var logLevels = map[string]zerolog.Level{
+	"trace": zerolog.TraceLevel, "debug": zerolog.DebugLevel, "info": zerolog.InfoLevel,
+	"warn": zerolog.WarnLevel, "error": zerolog.ErrorLevel,
+}
+
+// ZerologLevel returns the level Level names.
+func (l Log) ZerologLevel() (zerolog.Level, error) {
+	lvl, ok := logLevels[l.Level]
+	if !ok {
+		return zerolog.NoLevel, fmt.Errorf("%q is not one of trace, debug, info, warn, error", l.Level)
+	}
+	return lvl, nil
+}
+
+// Metrics configures the metrics listener.
+type Metrics struct {
+	// Listen is the HTTP address serving /metrics (Prometheus), /healthz
+	// and /readyz. Keep it on loopback: it has no authentication. Empty
+	// disables it. SIGHUP applies a change.
+	Listen string `toml:"listen"`
 }
 
 // SFTP configures the mailbox view.
@@ -49,17 +109,19 @@ type SFTP struct {
 	RecentWindow time.Duration `toml:"recent_window"`
 	// MaxCTFSize caps CTF, CML and CMJ files, in bytes.
 	MaxCTFSize int64 `toml:"max_ctf_size"`
-	// MaxGenericSchool and MaxGenericLA cap generic zips, in bytes.
+	// MaxGenericSchool caps generic zips sent by schools, in bytes.
 	MaxGenericSchool int64 `toml:"max_generic_school"`
-	MaxGenericLA     int64 `toml:"max_generic_la"`
+	// MaxGenericLA caps generic zips sent by LAs, in bytes.
+	MaxGenericLA int64 `toml:"max_generic_la"`
 }
 
 // Auth configures authentication and lockout.
 type Auth struct {
-	// MaxConcurrentHashes caps concurrent argon2id computations.
+	// MaxConcurrentHashes caps concurrent argon2id computations; each
+	// holds 19 MiB while it runs.
 	MaxConcurrentHashes int `toml:"max_concurrent_hashes"`
 	// LockoutThreshold is the number of consecutive failures that locks an
-	// account or a source address.
+	// account.
 	LockoutThreshold int `toml:"lockout_threshold"`
 	// AddressLockoutThreshold is the number of consecutive failures from
 	// one source address that lock it: higher than the per-account
@@ -68,22 +130,29 @@ type Auth struct {
 	// LockoutBase is the first lockout; each further lockout doubles it, up
 	// to LockoutMax.
 	LockoutBase time.Duration `toml:"lockout_base"`
-	LockoutMax  time.Duration `toml:"lockout_max"`
+	// LockoutMax is the longest lockout.
+	LockoutMax time.Duration `toml:"lockout_max"`
 	// MinPasswordLength applies to passwords users choose.
 	MinPasswordLength int `toml:"min_password_length"`
 }
 
 // SSH configures the SSH transport.
 type SSH struct {
+	// HandshakeTimeout bounds the SSH handshake and authentication.
 	HandshakeTimeout time.Duration `toml:"handshake_timeout"`
-	MaxAuthTries     int           `toml:"max_auth_tries"`
+	// MaxAuthTries is how many authentication attempts one connection may
+	// make.
+	MaxAuthTries int `toml:"max_auth_tries"`
 	// MaxConnsPerAddress caps concurrent connections from one address.
 	MaxConnsPerAddress int `toml:"max_conns_per_address"`
 	// MaxConns caps concurrent connections in all.
-	MaxConns     int      `toml:"max_conns"`
+	MaxConns int `toml:"max_conns"`
+	// KeyExchanges is the key exchange allow-list.
 	KeyExchanges []string `toml:"key_exchanges"`
-	Ciphers      []string `toml:"ciphers"`
-	MACs         []string `toml:"macs"`
+	// Ciphers is the cipher allow-list.
+	Ciphers []string `toml:"ciphers"`
+	// MACs is the MAC allow-list, used with the ctr ciphers.
+	MACs []string `toml:"macs"`
 }
 
 // Default returns the embedded defaults: what `s2sd serve` runs with when
@@ -94,6 +163,9 @@ func Default() Config {
 		Listen:          "127.0.0.1:2022",
 		LANumbers:       routing.DefaultLANumbers(),
 		PersonalDomains: DefaultPersonalDomains(),
+		Daemon:          Daemon{ShutdownGrace: 30 * time.Second},
+		Log:             Log{Level: "info"},
+		Metrics:         Metrics{Listen: "127.0.0.1:9122"},
 		SFTP: SFTP{
 			TempSuffixes:     []string{".filepart", ".part", ".partial", ".tmp"},
 			RecentWindow:     10 * time.Minute,
@@ -164,27 +236,49 @@ func DefaultMACs() []string {
 	}
 }
 
+// Source says where a configuration came from.
+type Source struct {
+	// File is the config file read; empty when there was none and the
+	// built-in defaults apply.
+	File string
+	// Env names the S2SD_… variables that overrode settings, in key order.
+	Env []string
+}
+
 // Load returns the defaults overlaid with the file at path (if path is not
 // empty) and then with the environment, validated.
 func Load(path string, getenv func(string) string) (Config, error) {
+	cfg, _, err := LoadSource(path, getenv)
+	return cfg, err
+}
+
+// LoadSource is Load that also says where the configuration came from.
+func LoadSource(path string, getenv func(string) string) (Config, Source, error) {
 	cfg := Default()
+	src := Source{File: path}
 	if path != "" {
 		f, err := os.Open(path)
 		if err != nil {
-			return Config{}, fmt.Errorf("config: %w", err)
+			return Config{}, src, fmt.Errorf("config: %w", err)
 		}
 		defer f.Close()
 		if err := cfg.Decode(f); err != nil {
-			return Config{}, fmt.Errorf("config %s: %w", path, err)
+			return Config{}, src, fmt.Errorf("config %s: %w", path, err)
 		}
 	}
-	if err := cfg.applyEnv(getenv); err != nil {
-		return Config{}, err
+	env, err := cfg.applyEnv(getenv)
+	src.Env = env
+	if err != nil {
+		return Config{}, src, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return Config{}, err
+		var ve *ValidationError
+		if errors.As(err, &ve) && slices.Contains(src.Env, EnvName(ve.Field)) {
+			ve.Reason += " (set by " + EnvName(ve.Field) + ")"
+		}
+		return Config{}, src, err
 	}
-	return cfg, nil
+	return cfg, src, nil
 }
 
 // Decode overlays the TOML document r onto c. Unknown keys are an error
@@ -201,22 +295,6 @@ func (c *Config) Decode(r io.Reader) error {
 		}
 		sort.Strings(keys)
 		return fmt.Errorf("unknown key(s) %s: check the spelling against the example config", strings.Join(keys, ", "))
-	}
-	return nil
-}
-
-func (c *Config) applyEnv(getenv func(string) string) error {
-	if getenv == nil {
-		return nil
-	}
-	if v := getenv("S2SD_DATA"); v != "" {
-		c.Data = v
-	}
-	if v := getenv("S2SD_LISTEN"); v != "" {
-		c.Listen = v
-	}
-	if v := getenv("S2SD_MAIL_SMTP_PASSWORD"); v != "" {
-		c.Mail.SMTP.Password = mailer.Secret(v)
 	}
 	return nil
 }
@@ -239,6 +317,14 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return &ValidationError{"listen", fmt.Sprintf("%q is not host:port", c.Listen)}
 	}
+	if _, err := c.Log.ZerologLevel(); err != nil {
+		return &ValidationError{"log.level", err.Error()}
+	}
+	if c.Metrics.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
+			return &ValidationError{"metrics.listen", fmt.Sprintf("%q is not host:port; leave it empty to serve no metrics", c.Metrics.Listen)}
+		}
+	}
 	if _, err := routing.NewLANumbers(c.LANumbers); err != nil {
 		return &ValidationError{"la_numbers", err.Error()}
 	}
@@ -251,6 +337,7 @@ func (c *Config) Validate() error {
 		field string
 		v     int64
 	}{
+		{"daemon.shutdown_grace", int64(c.Daemon.ShutdownGrace)},
 		{"sftp.recent_window", int64(c.SFTP.RecentWindow)},
 		{"sftp.max_ctf_size", c.SFTP.MaxCTFSize},
 		{"sftp.max_generic_school", c.SFTP.MaxGenericSchool},
@@ -272,6 +359,10 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := c.Mail.Validate(); err != nil {
+		var fe *mailer.FieldError
+		if errors.As(err, &fe) {
+			return &ValidationError{"mail." + fe.Field, fe.Reason}
+		}
 		return err
 	}
 	if err := c.Retention.Validate(); err != nil {

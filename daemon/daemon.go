@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -18,6 +19,7 @@ import (
 	"github.com/s2sd/s2sd/jobs"
 	"github.com/s2sd/s2sd/ledger"
 	"github.com/s2sd/s2sd/mailer"
+	"github.com/s2sd/s2sd/metrics"
 	"github.com/s2sd/s2sd/routing"
 	"github.com/s2sd/s2sd/sftpd"
 	"github.com/s2sd/s2sd/spool"
@@ -33,10 +35,22 @@ type Daemon struct {
 	SFTP   *sftpd.Server
 	Mailer *mailer.Worker
 	Jobs   *jobs.Jobs
+	// Metrics count what the daemon does; MetricsServer serves them, or
+	// is nil when metrics.listen is empty or could not be bound.
+	Metrics       *metrics.Metrics
+	MetricsServer *metrics.Server
 
 	scheduler *jobs.Scheduler
 
 	watcher *delivery.Watcher
+	routes  *routeTimer
+
+	// levels, if set, is the writer of every log line: SIGHUP changes
+	// log.level through it.
+	levels *LevelWriter
+
+	stopWatchdog context.CancelFunc // nil unless the watchdog runs
+	wg           sync.WaitGroup     // the watchdog goroutine
 }
 
 // Open prepares the data directory (creating it, the host keys, the
@@ -65,6 +79,15 @@ func Open(ctx context.Context, cfg config.Config, log zerolog.Logger) (*Daemon, 
 		return nil, fmt.Errorf("clearing unacknowledged uploads: %w", err)
 	}
 	d := &Daemon{cfg: cfg, log: log, Ledger: l}
+	d.Metrics = metrics.New(l.MailQueueDepth)
+	d.routes = newRouteTimer(d.Metrics)
+	if cfg.Metrics.Listen != "" {
+		// Metrics are not worth an outage: a metrics address already in
+		// use is an error in the log, and SFTP is served regardless.
+		if d.MetricsServer, err = d.startMetrics(ctx, cfg.Metrics.Listen); err != nil {
+			d.log.Error().Err(err).Msg("metrics, /healthz and /readyz are not served")
+		}
+	}
 	if err := d.start(ctx, layout, hostKeys); err != nil {
 		d.Close(context.Background())
 		return nil, err
@@ -81,6 +104,7 @@ func (d *Daemon) start(ctx context.Context, layout spool.Layout, hostKeys []ssh.
 		return err
 	}
 	d.Mailer = mailer.New(cfg.Mail, d.Ledger, transport, d.log.With().Str("component", "mailer").Logger(), time.Now)
+	d.Mailer.SetMetrics(d.Metrics)
 	d.Mailer.Start(context.Background())
 	d.Router = delivery.New(delivery.Config{
 		Data:         cfg.Data,
@@ -89,6 +113,7 @@ func (d *Daemon) start(ctx context.Context, layout spool.Layout, hostKeys []ssh.
 		TempSuffixes: cfg.SFTP.TempSuffixes,
 		Now:          time.Now,
 		Kick:         d.Mailer.Kick,
+		Metrics:      d.routes,
 	}, d.Ledger, d.log.With().Str("component", "router").Logger())
 	if err := d.Router.Recover(ctx); err != nil {
 		return err
@@ -102,13 +127,12 @@ func (d *Daemon) start(ctx context.Context, layout spool.Layout, hostKeys []ssh.
 	if err := w.Start(context.Background()); err != nil {
 		return err
 	}
-	d.Jobs = jobs.New(cfg.Retention, cfg.Data, d.Ledger, d.log.With().Str("component", "jobs").Logger(), d.Mailer.Kick)
-	if d.scheduler, err = jobs.NewScheduler(cfg.Schedule, d.Jobs, d.log.With().Str("component", "jobs").Logger()); err != nil {
+	if d.Jobs, d.scheduler, err = d.newJobs(cfg); err != nil {
 		return err
 	}
 	d.scheduler.Start()
 	d.Hasher = auth.NewHasher(auth.DefaultParams(), cfg.Auth.MaxConcurrentHashes)
-	h := hooks{router: d.Router, log: d.log}
+	h := hooks{router: d.Router, routes: d.routes, log: d.log}
 	d.SFTP, err = sftpd.New(sftpdConfig(cfg), sftpd.Deps{
 		Ledger:   d.Ledger,
 		Hasher:   d.Hasher,
@@ -117,6 +141,8 @@ func (d *Daemon) start(ctx context.Context, layout spool.Layout, hostKeys []ssh.
 		Checker:  h,
 		Events:   h,
 		Lost:     h,
+		Reports:  newReportHooks(d.Ledger, d.log),
+		Metrics:  d.Metrics,
 		Log:      d.log.With().Str("component", "sftpd").Logger(),
 	})
 	if err != nil {
@@ -125,10 +151,43 @@ func (d *Daemon) start(ctx context.Context, layout spool.Layout, hostKeys []ssh.
 	return d.SFTP.Listen(ctx)
 }
 
-// Close stops the SFTP server, giving sessions until ctx is done, then
-// the watcher and the router (files still queued stay in their outboxes
-// for the next start), then closes the ledger.
+// newJobs returns the scheduled jobs cfg configures, not yet started.
+func (d *Daemon) newJobs(cfg config.Config) (*jobs.Jobs, *jobs.Scheduler, error) {
+	log := d.log.With().Str("component", "jobs").Logger()
+	j := jobs.New(cfg.Retention, cfg.Data, d.Ledger, log, d.Mailer.Kick)
+	j.SetMetrics(d.Metrics)
+	s, err := jobs.NewScheduler(cfg.Schedule, j, log)
+	return j, s, err
+}
+
+// startMetrics starts a metrics server on addr.
+func (d *Daemon) startMetrics(ctx context.Context, addr string) (*metrics.Server, error) {
+	s := metrics.NewServer(addr, d.Metrics, d.ping, d.log.With().Str("component", "metrics").Logger())
+	if err := s.Start(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// serving marks the daemon ready, once the SFTP listener and the ledger
+// are up: /readyz answers 200, systemd hears READY=1, and the watchdog
+// starts.
+func (d *Daemon) serving() {
+	if d.MetricsServer != nil {
+		d.MetricsServer.SetReady()
+	}
+	d.notify("READY=1\nSTATUS=serving SFTP on " + d.SFTP.Addr().String())
+	d.startWatchdog()
+}
+
+// Close stops the SFTP server, giving uploads in flight until ctx is
+// done, then the jobs, the watcher and the router (files still queued
+// stay in their outboxes for the next start), the mail worker and the
+// metrics, and closes the ledger.
 func (d *Daemon) Close(ctx context.Context) error {
+	if d.MetricsServer != nil {
+		d.MetricsServer.SetStopping()
+	}
 	var err error
 	if d.SFTP != nil {
 		err = d.SFTP.Close(ctx)
@@ -145,6 +204,15 @@ func (d *Daemon) Close(ctx context.Context) error {
 	if d.Mailer != nil {
 		d.Mailer.Shutdown(ctx)
 	}
+	if d.MetricsServer != nil {
+		mctx, cancel := context.WithTimeout(context.Background(), metricsCloseTimeout)
+		d.MetricsServer.Close(mctx)
+		cancel()
+	}
+	if d.stopWatchdog != nil {
+		d.stopWatchdog()
+	}
+	d.wg.Wait()
 	if cerr := d.Ledger.Close(); err == nil {
 		err = cerr
 	}
@@ -169,41 +237,53 @@ func sftpdConfig(cfg config.Config) sftpd.Config {
 	}
 }
 
+// metricsCloseTimeout bounds the wait for scrapes in flight at shutdown.
+const metricsCloseTimeout = 5 * time.Second
+
 // Options are what Run needs besides the config.
 type Options struct {
-	// Ready is called once the daemon serves.
+	// Ready is called once the daemon serves, before it reports ready.
 	Ready func(*Daemon) error
 	// Reload, if set, is called for each value on Reloads and returns the
 	// configuration read again.
 	Reload  func() (config.Config, error)
 	Reloads <-chan os.Signal
-	// Grace is how long sessions in flight may take to finish at shutdown.
-	Grace time.Duration
+	// Levels, if set, is the writer under log: SIGHUP applies log.level
+	// through it.
+	Levels *LevelWriter
 }
 
-// Run opens the daemon, runs until ctx is cancelled, then shuts down
-// within the grace period.
+// Run opens the daemon, runs until ctx is cancelled, then shuts down,
+// giving uploads in flight daemon.shutdown_grace to finish. It tells
+// systemd READY=1 once it serves, RELOADING=1 and READY=1 around each
+// reload, and STOPPING=1 when it begins to shut down.
 func Run(ctx context.Context, cfg config.Config, log zerolog.Logger, o Options) error {
 	d, err := Open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
+	d.levels = o.Levels
 	if o.Ready != nil {
 		if err := o.Ready(d); err != nil {
 			d.Close(context.Background())
 			return err
 		}
 	}
+	d.serving()
 	for done := false; !done; {
 		select {
 		case <-ctx.Done():
 			done = true
 		case <-o.Reloads:
+			d.notifyReloading()
 			d.Reload(o.Reload())
+			d.notify("READY=1")
 		}
 	}
-	log.Info().Msg("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), o.Grace)
+	grace := d.cfg.Daemon.ShutdownGrace
+	log.Info().Dur("grace", grace).Msg("shutting down")
+	d.notify("STOPPING=1")
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	return d.Close(sctx)
 }

@@ -35,7 +35,8 @@ type Config struct {
 	TempSuffixes []string
 	Workers      int
 	Now          func() time.Time
-	Kick         func() // wakes the mail worker after notices are enqueued; may be nil
+	Kick         func()  // wakes the mail worker after notices are enqueued; may be nil
+	Metrics      Metrics // told each routing outcome; may be nil
 }
 
 // spoolRel returns the path, relative to the data directory, of a file in

@@ -19,6 +19,7 @@ func (r *Router) finish(ctx context.Context, up ledger.Upload, p plan) error {
 			return err
 		}
 		r.kick()
+		r.routed(up.Box, up.Name, OutcomeRejected)
 		r.log.Info().Str("mailbox", up.Box).Str("file", up.Name).Int("reasons", len(p.Reasons)).Msg("upload rejected")
 		return nil
 	}
@@ -45,6 +46,7 @@ func (r *Router) finish(ctx context.Context, up ledger.Upload, p plan) error {
 		return err
 	}
 	r.kick()
+	r.routed(up.Box, up.Name, OutcomeRouted)
 	r.log.Info().Str("mailbox", up.Box).Str("file", up.Name).Int64("transfer", id).Str("dest", p.Dest).
 		Dur("latency", now.Sub(up.ReceivedAt)).Msg("upload routed")
 	return nil

@@ -66,6 +66,8 @@ type Jobs struct {
 	ledger *ledger.Ledger
 	log    zerolog.Logger
 	kick   func() // wakes the mail worker; may be nil
+
+	metrics Metrics // may be nil
 }
 
 // New returns the jobs for a data directory.

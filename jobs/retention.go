@@ -21,6 +21,7 @@ type Report struct {
 // good by the next run.
 func (j *Jobs) Retention(ctx context.Context, now time.Time) (Report, error) {
 	var r Report
+	defer j.countDeletions(&r)
 	steps := []func(context.Context, time.Time, *Report) error{
 		j.expireUncollected, j.purgeCollected, j.deleteRejected, j.lostPupils, j.purgeMetadata,
 	}

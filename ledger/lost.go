@@ -3,7 +3,9 @@ package ledger
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,14 +106,34 @@ var lostSorts = map[string]string{
 
 // SearchLost finds records still lost that match q, at most limit of them.
 // Every value goes in as a parameter; the clauses are constant text.
+//
+// Each search uses an index (lost_test.go checks the plans): upn, the
+// NOCASE surname index for a surname prefix, written as a range because
+// SQLite does not use an index for LIKE with ESCAPE, or the soundex
+// index. The state test is written +state so that the planner never
+// prefers the state index, which would scan every record still lost.
 func (l *Ledger) SearchLost(ctx context.Context, q routing.LostQuery, limit int) ([]LostPupil, error) {
-	where := []string{"state = 'lost'"}
+	query, args := searchLostSQL(q, limit)
+	rows, err := l.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanLost(rows)
+}
+
+// searchLostSQL is SearchLost's statement and its arguments.
+func searchLostSQL(q routing.LostQuery, limit int) (string, []any) {
+	where := []string{"+state = 'lost'"}
 	var args []any
 	if q.UPN != "" {
 		where, args = append(where, "upn = ?"), append(args, q.UPN)
 	}
 	if q.Surname != "" {
-		where, args = append(where, `surname LIKE ? ESCAPE '\'`), append(args, likePrefix(q.Surname))
+		lo, hi, bounded := nocasePrefixRange(q.Surname)
+		where, args = append(where, "surname >= ? COLLATE NOCASE"), append(args, lo)
+		if bounded {
+			where, args = append(where, "surname < ? COLLATE NOCASE"), append(args, hi)
+		}
 	}
 	if q.Like != "" {
 		where, args = append(where, "surname_soundex = ?"), append(args, q.Like)
@@ -132,12 +154,34 @@ func (l *Ledger) SearchLost(ctx context.Context, q routing.LostQuery, limit int)
 	if !ok {
 		order = lostSorts["surname"]
 	}
-	rows, err := l.db.QueryContext(ctx, `SELECT `+lostColumns+` FROM lost_pupils WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY `+order+` LIMIT ?`, append(args, limit)...)
-	if err != nil {
-		return nil, err
+	return `SELECT ` + lostColumns + ` FROM lost_pupils WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + order + ` LIMIT ?`, append(args, limit)
+}
+
+// nocasePrefixRange returns the range of strings that start with prefix
+// under SQLite's NOCASE collation, which folds ASCII upper case to lower
+// case and compares bytes: [lo, hi), with no upper bound if bounded is
+// false. It is what LIKE 'prefix%' matches.
+func nocasePrefixRange(prefix string) (lo, hi string, bounded bool) {
+	b := []byte(prefix)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
 	}
-	return scanLost(rows)
+	lo = string(b)
+	for len(b) > 0 && b[len(b)-1] == 0xff {
+		b = b[:len(b)-1]
+	}
+	if len(b) == 0 {
+		return lo, "", false
+	}
+	b[len(b)-1]++
+	if c := b[len(b)-1]; c >= 'A' && c <= 'Z' {
+		// Only '@'+1: folded, no byte lies between '@' and '['.
+		b[len(b)-1] = '['
+	}
+	return lo, string(b), true
 }
 
 // likePrefix escapes s for a LIKE prefix match.
@@ -172,3 +216,136 @@ func (l *Ledger) ClaimedLost(ctx context.Context, la string) ([]LostPupil, error
 	}
 	return scanLost(rows)
 }
+
+// How a record matches a row of a batch-matching CSV, strongest first.
+const (
+	MatchUPN        = "upn"         // the same UPN
+	MatchNameDOB    = "name-dob"    // surname and forename (case-insensitive) and date of birth
+	MatchSoundexDOB = "soundex-dob" // a sound-alike surname and date of birth
+)
+
+// LostMatch is a record still lost that matches a row of a
+// batch-matching CSV, and how.
+type LostMatch struct {
+	How    string
+	Record LostPupil
+}
+
+// MatchLost finds, for each row in order, the records still lost that
+// match it, strongest match first, each record once, at most limit of
+// each kind; it calls fn with the row's index and its matches (none for a
+// row with a fault). Rows go to SQLite in chunks, as JSON, and each kind
+// of match is one indexed join per chunk: a query per row would cost more
+// in calls than in lookups.
+func (l *Ledger) MatchLost(ctx context.Context, rows []routing.MatchRow, limit int, fn func(i int, ms []LostMatch) error) error {
+	const chunk = 2000
+	queries := lostMatchQueries()
+	for first := 0; first < len(rows); first += chunk {
+		part := rows[first:min(first+chunk, len(rows))]
+		found := make([][]LostMatch, len(part))
+		for _, q := range queries {
+			keys, err := q.keys(part)
+			if err != nil {
+				return err
+			}
+			if err := l.matchJoin(ctx, q, keys, limit, found); err != nil {
+				return err
+			}
+		}
+		for i, ms := range found {
+			if err := fn(first+i, ms); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// matchJoin runs one kind of match for a chunk of rows and appends to
+// found[i] each record not already found for row i, at most limit of
+// them.
+func (l *Ledger) matchJoin(ctx context.Context, q lostMatchQuery, keys []byte, limit int, found [][]LostMatch) error {
+	rs, err := l.db.QueryContext(ctx, q.sql, string(keys))
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	added := make(map[int]int)
+	for rs.Next() {
+		var i int
+		var p LostPupil
+		var uploaded string
+		var claimed sql.NullString
+		if err := rs.Scan(&i, &p.ID, &p.TransferID, &p.UPN, &p.FormerUPN, &p.Surname, &p.FormerSurname, &p.Forename,
+			&p.MiddleNames, &p.DOB, &p.Gender, &p.Town, &p.Postcode, &p.LA, &p.School, &p.SchoolName, &uploaded,
+			&p.Via, &p.State, &p.ClaimedBy, &claimed, &p.Path); err != nil {
+			return err
+		}
+		if i < 0 || i >= len(found) || added[i] == limit || slices.ContainsFunc(found[i], func(m LostMatch) bool { return m.Record.ID == p.ID }) {
+			continue
+		}
+		p.UploadedAt, p.ClaimedAt = parseTime(uploaded), nullTime(claimed)
+		found[i] = append(found[i], LostMatch{How: q.how, Record: p})
+		added[i]++
+	}
+	return rs.Err()
+}
+
+// lostMatchQuery is one way of matching rows: a join of lost_pupils with
+// the rows' keys, passed as one JSON array of objects with the row's
+// index in the chunk as "i".
+type lostMatchQuery struct {
+	how  string
+	sql  string
+	keys func([]routing.MatchRow) ([]byte, error)
+}
+
+// lostMatchQueries are MatchLost's statements, strongest first. Each
+// looks records up by an index (lost_test.go checks the plans).
+func lostMatchQueries() []lostMatchQuery {
+	type key struct {
+		I int    `json:"i"`
+		A string `json:"a"`
+		B string `json:"b,omitempty"`
+		C string `json:"c,omitempty"`
+	}
+	q := func(how, on string, pick func(routing.MatchRow) (key, bool)) lostMatchQuery {
+		return lostMatchQuery{
+			how: how,
+			sql: `SELECT r.value->>'i', ` + lostColumnsQualified + ` FROM json_each(?) AS r
+				JOIN lost_pupils AS p ON ` + on + ` WHERE +p.state = 'lost'
+				ORDER BY r.value->>'i', p.surname COLLATE NOCASE, p.forename COLLATE NOCASE, p.id`,
+			keys: func(rows []routing.MatchRow) ([]byte, error) {
+				ks := []key{}
+				for i, r := range rows {
+					if k, ok := pick(r); ok && r.Fault == "" {
+						k.I = i
+						ks = append(ks, k)
+					}
+				}
+				return json.Marshal(ks)
+			},
+		}
+	}
+	return []lostMatchQuery{
+		q(MatchUPN, `p.upn = r.value->>'a'`, func(r routing.MatchRow) (key, bool) {
+			return key{A: r.UPN}, r.UPN != ""
+		}),
+		q(MatchNameDOB, `p.surname = r.value->>'a' COLLATE NOCASE AND p.dob = r.value->>'b' AND p.forename = r.value->>'c' COLLATE NOCASE`,
+			func(r routing.MatchRow) (key, bool) {
+				return key{A: r.Surname, B: r.DOB, C: r.Forename}, r.Surname != "" && r.DOB != "" && r.Forename != ""
+			}),
+		q(MatchSoundexDOB, `p.surname_soundex = r.value->>'a' AND p.dob = r.value->>'b'`, func(r routing.MatchRow) (key, bool) {
+			code := routing.Soundex(r.Surname)
+			return key{A: code, B: r.DOB}, code != "" && r.DOB != ""
+		}),
+	}
+}
+
+// lostColumnsQualified is lostColumns for a query that names the table p.
+const lostColumnsQualified = `p.id, p.transfer_id, p.upn, p.former_upn, p.surname, p.former_surname, p.forename, p.middle_names,
+	p.dob, p.gender, p.town, p.postcode, p.la, p.school, p.school_name, p.uploaded_at, p.via, p.state, COALESCE(p.claimed_by,''), p.claimed_at, p.path`
+
+// EventLostMatch is the audit event of a batch-matching run; its detail
+// holds counts only.
+const EventLostMatch = "lost-match"

@@ -203,6 +203,14 @@ ALTER TABLE lost_pupils ADD COLUMN surname_soundex TEXT NOT NULL DEFAULT '';
 CREATE INDEX lost_pupils_soundex ON lost_pupils(surname_soundex, dob);
 CREATE INDEX lost_pupils_claimed ON lost_pupils(claimed_by, state);
 `,
+	// 6: reports: an LA's transfers by sender or destination LA and time,
+	// rejected uploads by mailbox and time, and claims by LA and time.
+	`
+CREATE INDEX transfers_sender_la ON transfers(sender_la, uploaded_at);
+CREATE INDEX transfers_dest_la ON transfers(dest_la, uploaded_at);
+CREATE INDEX uploads_rejected_box ON uploads(box, received_at) WHERE outcome = 'rejected';
+CREATE INDEX lost_pupils_claimed_at ON lost_pupils(claimed_by, claimed_at);
+`,
 }
 
 // migrate applies every migration newer than the database's user_version,

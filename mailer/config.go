@@ -28,7 +28,8 @@ type Mail struct {
 	// BackoffBase is the wait after the first failed attempt; each further
 	// failure doubles it, up to BackoffMax.
 	BackoffBase time.Duration `toml:"backoff_base"`
-	BackoffMax  time.Duration `toml:"backoff_max"`
+	// BackoffMax is the longest wait between attempts.
+	BackoffMax time.Duration `toml:"backoff_max"`
 	// Jitter spreads each wait by up to this fraction either way, so that
 	// notices queued together are not retried together. 0 disables it.
 	Jitter float64 `toml:"jitter"`
@@ -42,14 +43,17 @@ type Mail struct {
 
 // SMTP configures the SMTP transport.
 type SMTP struct {
+	// Host is the SMTP server's name; empty means no SMTP.
 	Host string `toml:"host"`
 	// Port defaults to 587 for starttls, 465 for tls, and 25 otherwise.
 	Port int `toml:"port"`
 	// TLS is starttls (the default: STARTTLS, refusing to send in clear),
 	// opportunistic (STARTTLS when offered), tls (implicit TLS), or none
 	// (a relay on loopback only).
-	TLS      TLSMode `toml:"tls"`
-	Username string  `toml:"username"`
+	TLS TLSMode `toml:"tls"`
+	// Username, if set, authenticates to the server with the strongest
+	// mechanism it offers.
+	Username string `toml:"username"`
 	// Password is never logged or printed.
 	Password Secret `toml:"password"`
 	// CAFile, if set, is a PEM file of extra certificate authorities to

@@ -65,6 +65,7 @@ type Worker struct {
 	log       zerolog.Logger
 	now       func() time.Time
 	rand      func() float64
+	metrics   Metrics // may be nil
 
 	kick chan struct{}
 
@@ -286,16 +287,20 @@ func (w *Worker) deliver(ctx context.Context, m ledger.Mail) bool {
 		err = w.store.MailSent(rec, m.ID, done)
 		log.Info().Msg("mail sent")
 	case partly:
+		w.failed(FailPartial)
 		err = w.store.MailPartlySent(rec, m.ID, done, "delivered to the other recipients; "+refused.Error())
 		log.Warn().Err(sendErr).Msg("mail sent, but refused for some recipients")
 	case Permanent(sendErr):
+		w.failed(FailPermanent)
 		err = w.store.MailFailed(rec, m.ID, done, sendErr.Error(), true)
 		log.Error().Err(sendErr).Msg("mail failed permanently")
 	case done.Sub(m.CreatedAt) >= w.cfg.MaxAge:
+		w.failed(FailPermanent)
 		reason := fmt.Sprintf("gave up after %s of temporary failures: %v", w.cfg.MaxAge, sendErr)
 		err = w.store.MailFailed(rec, m.ID, done, reason, true)
 		log.Error().Err(sendErr).Msg("mail failed: gave up retrying")
 	default:
+		w.failed(FailTemporary)
 		err = w.store.MailFailed(rec, m.ID, done, sendErr.Error(), false)
 		log.Warn().Err(sendErr).Time(logNext, next).Msg("mail delivery failed; will retry")
 	}

@@ -98,6 +98,7 @@ func (s *Server) lookup(login string) (*ledger.User, error) {
 // failed records a failed password and returns the error for the client:
 // a banner if this failure locked the account or address.
 func (s *Server) failed(conn ssh.ConnMetadata, u *ledger.User) error {
+	s.metrics.LoginResult(LoginFailed)
 	now := s.now()
 	host := remoteHost(conn.RemoteAddr())
 	until := s.addrGuard.Failed(host, now)
@@ -129,6 +130,7 @@ func (s *Server) verifyPassword(conn ssh.ConnMetadata, password string) (*ledger
 		return nil, err
 	}
 	if err := s.checkLocked(conn, u); err != nil {
+		s.metrics.LoginResult(LoginLocked)
 		return nil, err
 	}
 	hash := ""

@@ -116,7 +116,10 @@ func (s *session) remove(r *sftp.Request) error {
 	if err != nil {
 		return err
 	}
-	if t.name == "" || t.lost != nil || t.report != nil {
+	if t.lost != nil {
+		return s.lostRemove(t)
+	}
+	if t.name == "" || t.report != nil {
 		return denied("%s cannot be deleted", t.path)
 	}
 	if t.folder.name == spool.Outbox {

@@ -33,6 +33,9 @@ func (s *Server) handleConn(c net.Conn) {
 	}
 	log := s.log.With().Str(logUser, who.Login).Str(logMailbox, who.Mailbox).Str(logRemote, host).Logger()
 	log.Info().Msg("logged in")
+	s.metrics.LoginResult(LoginOK)
+	s.metrics.SessionOpened()
+	defer s.metrics.SessionClosed()
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -54,7 +57,7 @@ func (s *Server) handleConn(c net.Conn) {
 		if err != nil {
 			continue
 		}
-		sess := &session{srv: s, ctx: s.ctx, who: who, view: v, log: log}
+		sess := &session{srv: s, ctx: s.ctx, conn: c, who: who, view: v, log: log}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

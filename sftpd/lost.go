@@ -22,6 +22,20 @@ type LostPupils interface {
 	Open(who Identity, id int64) (*os.File, error)
 	// Forward sends a claimed record's file to a school under name.
 	Forward(who Identity, id int64, name string) error
+
+	// CheckMatch says, at OPEN, whether a CSV may be uploaded for batch
+	// matching under name, and returns its size limit.
+	CheckMatch(who Identity, name string) (limit int64, err error)
+	// Match matches the CSV uploaded as name, staged in the file staged,
+	// and stores it with NAME.results.csv in the match folder before it
+	// returns. On error the staged file is the caller's to remove.
+	Match(who Identity, name, staged string) error
+	// MatchFiles lists the match folder: the CSVs and their results.
+	MatchFiles(who Identity) ([]LostEntry, error)
+	// MatchOpen opens a file of the match folder.
+	MatchOpen(who Identity, name string) (*os.File, error)
+	// MatchRemove deletes a file of the match folder.
+	MatchRemove(who Identity, name string) error
 }
 
 // LostEntry is a record shown as a file.
@@ -37,6 +51,7 @@ const (
 	lostFolder  = "lost-pupils"
 	lostSearch  = "search"
 	lostClaimed = "claimed"
+	lostMatch   = "match"
 	resultsCSV  = "results.csv"
 )
 
@@ -58,10 +73,13 @@ func lostInfo(e LostEntry, mode os.FileMode) fileInfo {
 func (s *session) lostList(t target) (listerAt, error) {
 	switch len(t.lost) {
 	case 0:
-		return listerAt{dirInfo(lostSearch, false), dirInfo(lostClaimed, false)}, nil
+		return listerAt{dirInfo(lostSearch, false), dirInfo(lostClaimed, false), dirInfo(lostMatch, true)}, nil
 	case 1:
 		if t.lost[0] == lostSearch {
 			return listerAt{}, nil // the search root lists nothing
+		}
+		if t.lost[0] == lostMatch {
+			return s.matchList()
 		}
 		entries, err := s.srv.lost.Claimed(s.who)
 		if err != nil {
@@ -92,7 +110,9 @@ func (s *session) lostStat(t target) (os.FileInfo, error) {
 	case len(t.lost) == 0:
 		return dirInfo(lostFolder, false), nil
 	case len(t.lost) == 1:
-		return dirInfo(t.lost[0], false), nil
+		return dirInfo(t.lost[0], t.lost[0] == lostMatch), nil
+	case t.lost[0] == lostMatch:
+		return s.matchStat(t)
 	case t.lost[0] == lostSearch && len(t.lost) == 2:
 		if _, _, err := s.srv.lost.Search(s.who, t.lost[1]); err != nil {
 			return nil, failure("%s", err.Error())
@@ -128,6 +148,8 @@ func (s *session) lostRead(t target) (io.ReaderAt, error) {
 		return nil, err
 	}
 	switch {
+	case t.lost[0] == lostMatch && len(t.lost) == 2:
+		return s.matchRead(t)
 	case t.lost[0] == lostSearch && len(t.lost) == 3 && t.lost[2] == resultsCSV:
 		_, csv, err := s.srv.lost.Search(s.who, t.lost[1])
 		if err != nil {
@@ -156,6 +178,8 @@ func (s *session) lostRead(t target) (io.ReaderAt, error) {
 // name).
 func (s *session) lostRename(src, dst target) error {
 	switch {
+	case len(src.lost) == 2 && src.lost[0] == lostMatch:
+		return s.matchRename(src, dst)
 	case src.lost != nil && len(src.lost) == 3 && src.lost[0] == lostSearch && src.lost[2] != resultsCSV &&
 		dst.lost != nil && len(dst.lost) >= 1 && dst.lost[0] == lostClaimed && len(dst.lost) <= 2:
 		entries, _, err := s.srv.lost.Search(s.who, src.lost[1])
@@ -189,6 +213,27 @@ func (s *session) lostRename(src, dst target) error {
 		return nil
 	}
 	return denied("in /lost-pupils, move a search result into /lost-pupils/claimed/ to claim it, and a claimed record into /outbox/ under an LA-to-school name to forward it")
+}
+
+// lostRemove deletes a file of /lost-pupils/match/; nothing else under
+// /lost-pupils can be deleted.
+func (s *session) lostRemove(t target) error {
+	if len(t.lost) == 2 && t.lost[0] == lostMatch {
+		return s.matchRemove(t)
+	}
+	if _, err := s.lostStat(t); err != nil {
+		return err
+	}
+	return denied("%s cannot be deleted", t.path)
+}
+
+// lostWrite opens a file for upload under /lost-pupils: only a CSV into
+// /lost-pupils/match/.
+func (s *session) lostWrite(t target, flags sftp.FileOpenFlags) (io.WriterAt, error) {
+	if len(t.lost) != 2 || t.lost[0] != lostMatch {
+		return nil, denied("%s: under /lost-pupils, only CSV files for batch matching can be uploaded, into /lost-pupils/match/; send other files from /outbox/", t.path)
+	}
+	return s.matchWrite(t.lost[1], flags)
 }
 
 // readerAt serves bytes made when the file was opened.

@@ -47,6 +47,7 @@ type Server struct {
 	events  Events
 	lost    LostPupils
 	reports Reports
+	metrics Metrics
 	log     zerolog.Logger
 	now     func() time.Time
 	ssh     *ssh.ServerConfig
@@ -76,6 +77,7 @@ type Deps struct {
 	Events   Events     // nil: NoEvents
 	Lost     LostPupils // the Lost Pupil Database, for LA lost-pupil roles
 	Reports  Reports    // nil: no /reports
+	Metrics  Metrics    // nil: NoMetrics
 	Log      zerolog.Logger
 	Now      func() time.Time
 }
@@ -91,6 +93,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if d.Events == nil {
 		d.Events = NoEvents{}
 	}
+	if d.Metrics == nil {
+		d.Metrics = NoMetrics{}
+	}
 	s := &Server{
 		cfg: cfg, ledger: d.Ledger, hasher: d.Hasher, spool: d.Spool, checker: d.Checker, events: d.Events, lost: d.Lost, reports: d.Reports,
 		log: d.Log, now: d.Now,
@@ -99,6 +104,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		conns:      make(map[net.Conn]struct{}),
 		perAddr:    make(map[string]int),
 	}
+	s.metrics = d.Metrics
 	s.ssh = s.serverConfig(d.HostKeys)
 	return s, nil
 }
@@ -170,9 +176,11 @@ func (s *Server) release(c net.Conn) {
 	}
 }
 
-// Close stops accepting, waits for sessions to end until ctx is done, then
-// closes the remaining connections (their unfinished uploads are
-// discarded) and waits for every goroutine.
+// Close stops accepting and refuses new uploads, closes at once every
+// connection with no upload in flight, and lets the others finish their
+// uploads until ctx is done (see drain). Then it closes the remaining
+// connections (their unfinished uploads are discarded) and waits for
+// every goroutine.
 func (s *Server) Close(ctx context.Context) error {
 	if s.ln == nil {
 		return nil
@@ -181,11 +189,7 @@ func (s *Server) Close(ctx context.Context) error {
 	s.ln.Close()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-	}
+	s.drain(ctx, done)
 	s.mu.Lock()
 	for c := range s.conns {
 		c.Close()
@@ -204,4 +208,66 @@ func remoteHost(a net.Addr) string {
 		return a.String()
 	}
 	return host
+}
+
+// Shutdown of sessions. A connection is busy while its sessions have an
+// upload in the registry (s.boxes): a handle open on it, or a temporary
+// name closed and awaiting its rename. drain closes each connection once
+// it is not busy: idle ones at once, busy ones when their uploads have
+// been acknowledged (or discarded) and they have stayed idle for
+// drainLinger, so that a client can still stat what it has just sent.
+
+// drainLinger is how long a connection that was busy at shutdown may stay
+// idle before drain closes it.
+const drainLinger = time.Second
+
+// drainTick is how often drain looks at the connections.
+const drainTick = 50 * time.Millisecond
+
+// drain closes connections as they stop being busy, until every
+// connection has ended (done is closed) or ctx is done.
+func (s *Server) drain(ctx context.Context, done <-chan struct{}) {
+	tick := time.NewTicker(drainTick)
+	defer tick.Stop()
+	lastBusy := map[net.Conn]time.Time{} // connections busy at some tick
+	for {
+		now := time.Now()
+		busy := s.busyConns()
+		s.mu.Lock()
+		for c := range s.conns {
+			switch {
+			case busy[c]:
+				lastBusy[c] = now
+			case lastBusy[c].IsZero() || now.Sub(lastBusy[c]) >= drainLinger:
+				c.Close() // again, harmlessly, until its goroutine releases it
+			}
+		}
+		s.mu.Unlock()
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// busyConns returns the connections with an upload in flight.
+func (s *Server) busyConns() map[net.Conn]bool {
+	s.boxes.mu.Lock()
+	states := make([]*boxState, 0, len(s.boxes.m))
+	for _, b := range s.boxes.m {
+		states = append(states, b)
+	}
+	s.boxes.mu.Unlock()
+	busy := map[net.Conn]bool{}
+	for _, b := range states {
+		b.mu.Lock()
+		for _, u := range b.uploads {
+			busy[u.sess.conn] = true
+		}
+		b.mu.Unlock()
+	}
+	return busy
 }

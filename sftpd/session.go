@@ -3,6 +3,7 @@ package sftpd
 import (
 	"context"
 	"io"
+	"net"
 	"os"
 
 	"github.com/pkg/sftp"
@@ -24,6 +25,7 @@ type Identity struct {
 type session struct {
 	srv  *Server
 	ctx  context.Context
+	conn net.Conn // the connection it runs on: Close spares it while it uploads
 	who  Identity
 	view view
 	log  zerolog.Logger
@@ -68,6 +70,7 @@ func (s *session) cleanup() {
 	for _, u := range left {
 		s.discard(u, "session ended before the upload completed")
 	}
+	s.matchCleanup()
 }
 
 func (s *session) audit(event, object, detail string) {

@@ -119,6 +119,9 @@ func (s *session) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	if err != nil && !errors.Is(err, sftp.ErrSSHFxNoSuchFile) {
 		return nil, err
 	}
+	if err == nil && t.lost != nil {
+		return s.lostWrite(t, r.Pflags())
+	}
 	if err != nil && s.hasOutbox() {
 		// A hidden name in /outbox: say what is wrong with the name.
 		if dir, name := path.Split(cleanPath(r.Filepath)); dir == "/"+spool.Outbox+"/" && name != "" {
@@ -133,6 +136,9 @@ func (s *session) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 			return nil, denied("%s: files can only be uploaded into /outbox/; put the file there to send it", cleanPath(r.Filepath))
 		}
 		return nil, denied("%s: your role cannot upload files", cleanPath(r.Filepath))
+	}
+	if s.srv.ctx.Err() != nil {
+		return nil, failure("the server is shutting down; send %s again in a few minutes", t.name)
 	}
 	flags := r.Pflags()
 	temp := s.tempName(t.name)

@@ -168,6 +168,7 @@ func (s *session) commit(u *upload, name string) error {
 		return failure("%s could not be stored; the upload has been discarded, send it again", name)
 	}
 	s.audit(ledger.EventUpload, name, fmt.Sprintf("size=%d", u.size))
+	s.srv.metrics.Uploaded()
 	s.log.Info().Str(logFile, name).Int64(logSize, u.size).Msg("upload acknowledged")
 	return nil
 }

@@ -101,13 +101,14 @@ type view struct {
 }
 
 // resolveLost maps a path under /lost-pupils: search, search/QUERY,
-// search/QUERY/FILE, claimed and claimed/FILE.
+// search/QUERY/FILE, claimed, claimed/FILE, match and match/FILE.
 func (v *view) resolveLost(clean string, f *folder, rest []string) (target, error) {
 	t := target{path: clean, folder: f, lost: append([]string{}, rest...)}
 	switch {
 	case len(rest) == 0:
 	case rest[0] == lostSearch && len(rest) <= 3:
 	case rest[0] == lostClaimed && len(rest) <= 2:
+	case rest[0] == lostMatch && len(rest) <= 2:
 	default:
 		return target{}, notFound(clean)
 	}

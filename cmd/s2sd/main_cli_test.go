@@ -173,19 +173,43 @@ func TestCheckConfig(t *testing.T) {
 	good := filepath.Join(dir, "good.toml")
 	bad := filepath.Join(dir, "bad.toml")
 	invalid := filepath.Join(dir, "invalid.toml")
-	writeFile(t, good, "data = \"/srv/s2sd\"\nla_numbers = [\"823\", \"681\"]\n")
+	badValue := filepath.Join(dir, "bad-value.toml")
+	writeFile(t, good, "data = \"/srv/s2sd\"\nla_numbers = [\"823\", \"681\"]\n[metrics]\nlisten = \"\"\n")
 	writeFile(t, bad, "data = \"/srv/s2sd\"\nlisten_addr = \"0.0.0.0:22\"\n")
 	writeFile(t, invalid, "la_numbers = [\"82\"]\n")
+	writeFile(t, badValue, "[daemon]\nshutdown_grace = \"thirty seconds\"\n")
+	defaults := "config file: none; built-in defaults (give one with --config or S2SD_CONFIG)\n"
+	fromFile := func(path string) string { return "config file: " + path + "\n" }
+	ok := func(data, metrics string) string {
+		return "data directory: " + data + "\nSFTP listen: 127.0.0.1:2022\n" + metrics + "\nconfig OK\n"
+	}
 
-	expect(t, invocation{}.exec(t, "check-config"), result{stdout: "config OK\n"})
-	expect(t, invocation{}.exec(t, "check-config", "--config", good), result{stdout: "config OK\n"})
-	expect(t, invocation{env: []string{"S2SD_CONFIG=" + good}}.exec(t, "check-config"), result{stdout: "config OK\n"})
+	expect(t, invocation{}.exec(t, "check-config"),
+		result{stdout: defaults + ok("s2sd-data", "metrics listen: 127.0.0.1:9122")})
+	expect(t, invocation{}.exec(t, "check-config", "--config", good),
+		result{stdout: fromFile(good) + ok("/srv/s2sd", "metrics: off")})
+	expect(t, invocation{env: []string{"S2SD_CONFIG=" + good}}.exec(t, "check-config"),
+		result{stdout: fromFile(good) + ok("/srv/s2sd", "metrics: off")})
+	expect(t, invocation{env: []string{"S2SD_CONFIG=" + good, "S2SD_METRICS_LISTEN=127.0.0.1:9200", "S2SD_DATA=/var/lib/s2sd"}}.exec(t, "check-config"),
+		result{stdout: fromFile(good) + "environment overrides: S2SD_DATA, S2SD_METRICS_LISTEN\n" + ok("/var/lib/s2sd", "metrics listen: 127.0.0.1:9200")})
+	expect(t, invocation{env: []string{"S2SD_SFTP_RECENT_WINDOWW=5m"}}.exec(t, "check-config"),
+		result{stdout: defaults + ok("s2sd-data", "metrics listen: 127.0.0.1:9122"),
+			stderr: "warning: S2SD_SFTP_RECENT_WINDOWW is not a setting and is ignored; see s2sd.example.toml\n"})
+	failsAfter := func(stdout, message string) result {
+		r := fails(1, message)
+		r.stdout = stdout
+		return r
+	}
 	expect(t, invocation{}.exec(t, "check-config", "--config", bad),
-		fails(1, "config "+bad+": unknown key(s) listen_addr: check the spelling against the example config"))
+		failsAfter(fromFile(bad), "config "+bad+": unknown key(s) listen_addr: check the spelling against the example config"))
+	expect(t, invocation{}.exec(t, "check-config", "--config", badValue),
+		failsAfter(fromFile(badValue), "config "+badValue+`: toml: line 2 (last key "daemon.shutdown_grace"): invalid duration: "thirty seconds"`))
 	expect(t, invocation{env: []string{"S2SD_CONFIG=" + invalid}}.exec(t, "check-config"),
-		fails(1, `config: la_numbers: LA number "82" must be exactly 3 digits`))
+		failsAfter(fromFile(invalid), `config: la_numbers: LA number "82" must be exactly 3 digits`))
+	expect(t, invocation{env: []string{"S2SD_SSH_MAX_CONNS=lots"}}.exec(t, "check-config"),
+		failsAfter(defaults, `config: S2SD_SSH_MAX_CONNS (ssh.max_conns): "lots" is not a whole number`))
 	expect(t, invocation{}.exec(t, "check-config", "--config", filepath.Join(dir, "none.toml")),
-		fails(1, "config: open "+filepath.Join(dir, "none.toml")+": no such file or directory"))
+		failsAfter(fromFile(filepath.Join(dir, "none.toml")), "config: open "+filepath.Join(dir, "none.toml")+": no such file or directory"))
 }
 
 // The data directory comes from --data, else S2SD_DATA, else the config

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -15,16 +16,22 @@ import (
 )
 
 // runServe runs the daemon until ctx is cancelled (main cancels it on
-// SIGTERM or SIGINT).
+// SIGTERM or SIGINT); SIGHUP reloads the configuration.
 func runServe(ctx context.Context, g *Globals, c *ServeCmd) error {
-	cfg, err := g.loadConfig()
+	cfg, src, err := g.loadConfigSource()
 	if err != nil {
 		return err
 	}
 	if c.Listen != "" {
 		cfg.Listen = c.Listen
 	}
-	log := newLogger(g)
+	lvl, err := cfg.Log.ZerologLevel()
+	if err != nil {
+		return err
+	}
+	levels := daemon.NewLevelWriter(logOutput(g.Stdout), lvl)
+	log := zerolog.New(levels).With().Timestamp().Logger()
+	logSource(log, src)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -43,15 +50,29 @@ func runServe(ctx context.Context, g *Globals, c *ServeCmd) error {
 			return next, err
 		},
 		Reloads: hup,
-		Grace:   30 * time.Second,
+		Levels:  levels,
 	})
 }
 
-// newLogger logs JSON to stdout (for journald), or human-readable lines
-// when stdout is a terminal.
-func newLogger(g *Globals) zerolog.Logger {
-	if f, ok := g.Stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return zerolog.New(zerolog.ConsoleWriter{Out: f, TimeFormat: time.TimeOnly}).With().Timestamp().Logger()
+// logOutput is stdout for JSON lines (for journald), or human-readable
+// lines when stdout is a terminal.
+func logOutput(stdout io.Writer) io.Writer {
+	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return zerolog.ConsoleWriter{Out: f, TimeFormat: time.TimeOnly}
 	}
-	return zerolog.New(g.Stdout).With().Timestamp().Logger()
+	return stdout
+}
+
+// logSource logs where the configuration came from, naming (never
+// showing) the environment variables that overrode it, and warns of
+// S2SD_ variables that name no setting.
+func logSource(log zerolog.Logger, src config.Source) {
+	file := src.File
+	if file == "" {
+		file = "none (built-in defaults)"
+	}
+	log.Info().Str("config", file).Strs("env", src.Env).Msg("configuration loaded")
+	for _, name := range config.UnknownEnv(os.Environ()) {
+		log.Warn().Str("env", name).Msg(name + " is not a setting and was ignored; see s2sd.example.toml")
+	}
 }
