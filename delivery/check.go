@@ -41,6 +41,13 @@ func (r *Router) check(ctx context.Context, who Sender, name string) (destinatio
 	}
 	d := destination{name: n, sender: n.Source, dest: n.Dest}
 	if n.IsLost() {
+		sent, err := r.ledger.Waiting(ctx, n.Dest.Value, name)
+		if err != nil {
+			return destination{}, err
+		}
+		if sent {
+			return destination{}, fmt.Errorf("%s is already in the Lost Pupil Database: send the file again under the next sequence number", name)
+		}
 		return d, nil
 	}
 	m, err := r.ledger.Mailbox(ctx, n.Dest.Value)

@@ -66,7 +66,9 @@ func matchResultLines(row routing.MatchRow, ms []ledger.LostMatch) [][]string {
 	return out
 }
 
-func (r *Router) matchDir(who Sender) string { return r.cfg.abs(filepath.Join("spool", who.Mailbox, MatchFolder)) }
+func (r *Router) matchDir(who Sender) string {
+	return r.cfg.abs(filepath.Join("spool", who.Mailbox, MatchFolder))
+}
 
 // mayMatch refuses everyone but LA lost-pupil users.
 func mayMatch(who Sender) error {
@@ -85,9 +87,18 @@ func (r *Router) CheckMatch(who Sender, name string) (int64, error) {
 	if err := routing.CheckMatchName(name); err != nil {
 		return 0, err
 	}
-	if _, err := os.Lstat(filepath.Join(r.matchDir(who), name)); err == nil {
-		return 0, fmt.Errorf("%s is already in /lost-pupils/match/: delete it and %s first, or upload under another name",
-			name, routing.MatchResultsName(name))
+	// A CSV of the same name, or one whose results would have the same
+	// name (census.CSV and census.csv), must go first. Results left by
+	// a CSV already deleted are replaced.
+	entries, err := os.ReadDir(r.matchDir(who))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return 0, err
+	}
+	for _, e := range entries {
+		if routing.CheckMatchName(e.Name()) == nil && routing.MatchResultsName(e.Name()) == routing.MatchResultsName(name) {
+			return 0, fmt.Errorf("%s is already in /lost-pupils/match/: delete it and %s first, or upload under another name",
+				e.Name(), routing.MatchResultsName(e.Name()))
+		}
 	}
 	return routing.MatchMaxSize, nil
 }

@@ -124,6 +124,7 @@ func TestLostMatch(t *testing.T) {
 
 	for name, msg := range map[string]string{
 		"census.csv":         "census.csv is already in /lost-pupils/match/: delete it and census.results.csv first, or upload under another name",
+		"census.CSV":         "census.csv is already in /lost-pupils/match/: delete it and census.results.csv first, or upload under another name",
 		"census.results.csv": "census.results.csv: names ending in .results.csv are kept for the results s2sd writes; upload the CSV under another name",
 		"census.txt":         "census.txt: upload a CSV file named NAME.csv with the columns upn,surname,forename,dob,gender,town",
 	} {

@@ -32,6 +32,12 @@ func (r *Router) route(ctx context.Context, k key, who *Sender) error {
 			return nil // routed already, by another path
 		}
 		if who == nil {
+			who, err = r.recordedSender(ctx, k)
+			if err != nil {
+				return err
+			}
+		}
+		if who == nil {
 			who = &Sender{Login: LocalLogin, Mailbox: k.box}
 			if code, err := routing.ParseCode(k.box, r.cfg.LANumbers); err == nil {
 				who.Role = localRole(code.Kind)
@@ -178,4 +184,18 @@ func randomToken() string {
 	b := make([]byte, 8)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// recordedSender is who the ledger says sent a file that waited in an
+// outbox across a restart; nil if it was dropped by a local process.
+func (r *Router) recordedSender(ctx context.Context, k key) (*Sender, error) {
+	s, ok, err := r.ledger.GetUploadSender(ctx, k.box, k.name)
+	if err != nil || !ok {
+		return nil, err
+	}
+	who := &Sender{Login: s.Login, Mailbox: k.box, Role: routing.Role(s.Role), Remote: s.Remote}
+	if k.box == spool.AdminBox {
+		who.Mailbox = ""
+	}
+	return who, nil
 }

@@ -20,13 +20,22 @@ type Router struct {
 	queue chan key
 
 	mu       sync.Mutex
-	queued   map[key]bool   // waiting or being routed
+	queued   map[key]state  // waiting or being routed
 	expected map[key]Sender // who sent a file sftpd is about to acknowledge
 	idle     *sync.Cond     // signalled when queued empties
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
+
+// state is where a submitted file is in the router.
+type state uint8
+
+const (
+	waiting      state = iota + 1 // in the queue
+	inRoute                       // a worker is routing it
+	inRouteAgain                  // and it was submitted again meanwhile
+)
 
 // key names a file in an outbox.
 type key struct {
@@ -42,7 +51,7 @@ func New(cfg Config, l *ledger.Ledger, log zerolog.Logger) *Router {
 	r := &Router{
 		cfg: cfg, ledger: l, log: log,
 		queue:    make(chan key, 1<<16),
-		queued:   make(map[key]bool),
+		queued:   make(map[key]state),
 		expected: make(map[key]Sender),
 	}
 	r.idle = sync.NewCond(&r.mu)
@@ -56,6 +65,16 @@ func (r *Router) Expect(box, name string, who Sender) {
 	r.mu.Lock()
 	r.expected[key{box, name}] = who
 	r.mu.Unlock()
+	if who.Forward {
+		return // a forward is linked and submitted at once
+	}
+	// Durably too: after a crash, the start-up scan finds the file with no
+	// one in memory to say who sent it.
+	err := r.ledger.SetUploadSender(context.Background(), box, name,
+		ledger.UploadSender{Login: who.Login, Role: string(who.Role), Remote: who.Remote}, r.cfg.Now())
+	if err != nil {
+		r.log.Error().Err(err).Str("file", name).Msg("recording the sender of an upload")
+	}
 }
 
 // Forget drops an expectation for an upload that was not acknowledged.
@@ -63,17 +82,27 @@ func (r *Router) Forget(box, name string) {
 	r.mu.Lock()
 	delete(r.expected, key{box, name})
 	r.mu.Unlock()
+	if err := r.ledger.ClearUploadSender(context.Background(), box, name); err != nil {
+		r.log.Error().Err(err).Str("file", name).Msg("forgetting the sender of an upload")
+	}
 }
 
 // Submit queues box/name for routing, once however often it is submitted.
 func (r *Router) Submit(box, name string) {
 	k := key{box, name}
 	r.mu.Lock()
-	if r.queued[k] {
+	switch r.queued[k] {
+	case waiting, inRouteAgain:
+		r.mu.Unlock()
+		return
+	case inRoute:
+		// A new file under the same name arrived while the last one was
+		// being routed: route again once that is done.
+		r.queued[k] = inRouteAgain
 		r.mu.Unlock()
 		return
 	}
-	r.queued[k] = true
+	r.queued[k] = waiting
 	r.mu.Unlock()
 	r.queue <- k
 }
@@ -94,13 +123,24 @@ func (r *Router) work(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case k := <-r.queue:
+			r.mu.Lock()
+			r.queued[k] = inRoute
+			r.mu.Unlock()
 			r.routeLogged(ctx, k)
 			r.mu.Lock()
-			delete(r.queued, k)
+			again := r.queued[k] == inRouteAgain
+			if again {
+				r.queued[k] = waiting
+			} else {
+				delete(r.queued, k)
+			}
 			if len(r.queued) == 0 {
 				r.idle.Broadcast()
 			}
 			r.mu.Unlock()
+			if again {
+				r.queue <- k
+			}
 		}
 	}
 }

@@ -127,7 +127,8 @@ func (s *sftpSender) send(f *crashFile) (retry bool, err error) {
 	if errors.As(err, &status) {
 		msg := err.Error()
 		if strings.Contains(msg, f.name+" has already been sent and is being processed") ||
-			strings.Contains(msg, f.name+" is still waiting at "+f.to) {
+			strings.Contains(msg, f.name+" is still waiting at "+f.to) ||
+			strings.Contains(msg, f.name+" is already in the Lost Pupil Database: send the file again under the next sequence number") {
 			f.refused, f.refusalError = true, msg
 			return false, nil
 		}
@@ -592,14 +593,14 @@ func (d *daemon) waitRouted(t *testing.T) {
 }
 
 // TestCrashKeepsSender kills the daemon as soon as a large upload is
-// acknowledged, while routing is still validating it (reading 40 MiB of
+// acknowledged, while routing is still validating it (reading 4 MiB of
 // XML takes a while): after the restart the transfer must still record the
 // user who sent it, not "local" (the login of files dropped on disk by a
 // local process).
 func TestCrashKeepsSender(t *testing.T) {
 	t.Parallel()
 	d := schools(t, options{})
-	name, data := ctf(ampthill, biggleswade, 1, 40<<20)
+	name, data := ctf(ampthill, biggleswade, 1, 4<<20)
 	c := d.dialSFTP(t, "ampthill")
 	if err := putFile(c, name, data); err != nil {
 		t.Fatalf("sending %s: %v", name, err)
@@ -640,7 +641,7 @@ func TestCrashResendLostPupil(t *testing.T) {
 	d.waitRouted(t)
 	// Before the crash, a resend of either is refused.
 	for n, want := range map[string]string{
-		name:   name + " has already been sent and is being processed",
+		name:   name + " is already in the Lost Pupil Database: send the file again under the next sequence number",
 		school: school + " is still waiting at " + biggleswade,
 	} {
 		if err := putFile(c, n, data); err == nil || !strings.Contains(err.Error(), want) {
@@ -656,8 +657,8 @@ func TestCrashResendLostPupil(t *testing.T) {
 	}
 	err = putFile(c, name, data)
 	d.waitRouted(t)
-	if err == nil {
-		t.Errorf("a resend of %s after the crash was accepted; want a refusal at OPEN", name)
+	if want := name + " is already in the Lost Pupil Database: send the file again under the next sequence number"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("a resend of %s after the crash: %v; want the refusal %q", name, err, want)
 	}
 	if rows := d.transferRows(t, name); len(rows) != 1 {
 		t.Errorf("%d transfers of %s, want 1: %+v", len(rows), name, rows)

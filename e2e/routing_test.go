@@ -1078,3 +1078,95 @@ func TestRoutingLocalDrop(t *testing.T) {
 	waitEntries(t, d.box(biggleswade, "inbox"), name)
 	d.verify(t)
 }
+
+// TestRoutingSameNameWhileRouting drops a file into an outbox under the
+// name of one that is still being routed: the first has left the outbox
+// for /rejected, but its outcome is not yet recorded (the test holds the
+// ledger's write lock at that moment). The second must be routed as well,
+// not left in the outbox until the next restart. After a crash this is
+// what a client does that resends a file whose acknowledgement the crash
+// swallowed (TestCrashExactlyOnce saw it happen).
+func TestRoutingSameNameWhileRouting(t *testing.T) {
+	t.Parallel()
+	d := routingDaemon(t)
+	outbox := d.box(ampthill, "outbox")
+	if err := os.MkdirAll(outbox, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db := openLedger(t, filepath.Join(d.data, "ledger.db"))
+	drop := func(name string, data []byte) {
+		t.Helper()
+		tmp := filepath.Join(outbox, name+".tmp")
+		if err := os.WriteFile(tmp, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(outbox, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := t.Context()
+	for seq := 1; seq <= 20; seq++ {
+		name := ctfName(ampthill, biggleswade, seq)
+		first := badUPN(between(ampthill, biggleswade, seq, 2_000))
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		drop(name, first)
+		// As soon as the file is in /rejected, take the write lock.
+		rejected := filepath.Join(d.box(ampthill, "rejected"), name)
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			if _, err := os.Lstat(rejected); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s was not rejected within 5s\n%s", name, d.logText())
+			}
+		}
+		if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+			t.Fatal(err)
+		}
+		var outcome string
+		if err := conn.QueryRowContext(ctx, `SELECT outcome FROM uploads WHERE box = ? AND name = ?`, ampthill, name).Scan(&outcome); err != nil {
+			t.Fatal(err)
+		}
+		if outcome != "pending" {
+			// Routing finished before the lock was taken: try again.
+			conn.ExecContext(ctx, "ROLLBACK")
+			conn.Close()
+			continue
+		}
+		t.Logf("%s left the outbox and its outcome is not yet recorded: dropping it again", name)
+		second := badUPN(between(ampthill, biggleswade, seq+100, 3_000))
+		drop(name, second)
+		time.Sleep(500 * time.Millisecond) // the watcher sees it and submits it
+		if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+			t.Fatal(err)
+		}
+		conn.Close()
+
+		deadline := time.Now().Add(5 * time.Second)
+		for len(entries(t, outbox)) > 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if left := entries(t, outbox); len(left) > 0 {
+			t.Errorf("5s after the second drop the outbox still holds %q, unrouted; uploads %q\nlog:\n%s",
+				left, d.uploadOutcomes(t, ampthill, name), d.logText())
+			// Only a restart's scan of the outboxes routes it.
+			d.stop(t)
+			d.start(t)
+			waitEntries(t, outbox)
+		}
+		for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if got := d.uploadOutcomes(t, ampthill, name); slices.Equal(got, []string{"rejected", "rejected"}) {
+				break
+			} else if time.Now().After(deadline) {
+				t.Fatalf("uploads of %s: %q, want two rejections", name, got)
+			}
+		}
+		assertFile(t, rejected, second)
+		d.verify(t)
+		return
+	}
+	t.Skip("routing always recorded the outcome before the test could take the ledger's lock")
+}

@@ -211,6 +211,19 @@ CREATE INDEX transfers_dest_la ON transfers(dest_la, uploaded_at);
 CREATE INDEX uploads_rejected_box ON uploads(box, received_at) WHERE outcome = 'rejected';
 CREATE INDEX lost_pupils_claimed_at ON lost_pupils(claimed_by, claimed_at);
 `,
+	// 7: who sent each acknowledged file, written before the file enters
+	// the outbox, so that routing after a crash still knows the sender.
+	`
+CREATE TABLE upload_senders (
+	box    TEXT NOT NULL,
+	name   TEXT NOT NULL,
+	login  TEXT NOT NULL,
+	role   TEXT NOT NULL,
+	remote TEXT NOT NULL DEFAULT '',
+	at     TEXT NOT NULL,
+	PRIMARY KEY (box, name)
+);
+`,
 }
 
 // migrate applies every migration newer than the database's user_version,

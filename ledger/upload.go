@@ -56,6 +56,9 @@ func (l *Ledger) BeginUpload(ctx context.Context, u Upload) (_ Upload, resumed b
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM upload_senders WHERE box = ? AND name = ?`, u.Box, u.Name); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO uploads (box, name, login, remote, size, sha256, received_at, outcome, plan, reasons)
 			VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
 			u.Box, u.Name, u.Login, u.Remote, u.Size, u.SHA256, formatTime(u.ReceivedAt), u.Plan, u.Reasons)
@@ -124,4 +127,34 @@ func (l *Ledger) FinishRejected(ctx context.Context, uploadID int64, audit Event
 		}
 		return insertAudit(ctx, tx, audit)
 	})
+}
+
+// UploadSender is who sent a file that waits in an outbox to be routed.
+type UploadSender struct {
+	Login, Role, Remote string
+}
+
+// SetUploadSender records who is sending box/name, before the file enters
+// the outbox. BeginUpload clears it.
+func (l *Ledger) SetUploadSender(ctx context.Context, box, name string, s UploadSender, now time.Time) error {
+	_, err := l.db.ExecContext(ctx, `INSERT OR REPLACE INTO upload_senders (box, name, login, role, remote, at)
+		VALUES (?, ?, ?, ?, ?, ?)`, box, name, s.Login, s.Role, s.Remote, formatTime(now))
+	return err
+}
+
+// ClearUploadSender forgets the sender of a file that never arrived.
+func (l *Ledger) ClearUploadSender(ctx context.Context, box, name string) error {
+	_, err := l.db.ExecContext(ctx, `DELETE FROM upload_senders WHERE box = ? AND name = ?`, box, name)
+	return err
+}
+
+// GetUploadSender returns who sent box/name, if it was recorded.
+func (l *Ledger) GetUploadSender(ctx context.Context, box, name string) (UploadSender, bool, error) {
+	var s UploadSender
+	err := l.db.QueryRowContext(ctx, `SELECT login, role, remote FROM upload_senders WHERE box = ? AND name = ?`,
+		box, name).Scan(&s.Login, &s.Role, &s.Remote)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, false, nil
+	}
+	return s, err == nil, err
 }
