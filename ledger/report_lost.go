@@ -51,19 +51,8 @@ func (w *reportWhere) scopeClaims(s ReportScope) {
 // ReportLostCounts counts the records uploaded and claimed in the period
 // by LA, age and gender.
 func (l *Ledger) ReportLostCounts(ctx context.Context, s ReportScope, p ReportPeriod) ([]ReportLostCount, error) {
-	var up, cl reportWhere
-	up.period("uploaded_at", p)
-	up.scopeLost(s)
-	cl.period("claimed_at", p)
-	cl.scopeClaims(s)
-	rows, err := l.db.QueryContext(ctx, `SELECT la, age, gender, SUM(up), SUM(up AND via = 'XXXXXXX'),
-			SUM(up AND via = 'MMMMMMM'), SUM(up AND claimed), SUM(cl)
-		FROM (SELECT la, `+lostAge+` AS age, gender, 1 AS up, via, claimed_by IS NOT NULL AS claimed, 0 AS cl
-				FROM lost_pupils WHERE `+up.String()+`
-			UNION ALL
-			SELECT claimed_by, `+lostAge+`, gender, 0, via, 1, 1
-				FROM lost_pupils WHERE `+cl.String()+`)
-		GROUP BY la, age, gender ORDER BY la, age, gender`, append(append([]any{}, up.args...), cl.args...)...)
+	query, args := reportLostCountsSQL(s, p)
+	rows, err := l.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -123,13 +112,8 @@ func scanReportLost(rows *sql.Rows) ([]ReportLost, error) {
 // ReportLostDetails lists the records uploaded in the period by the
 // scope's parties, and those its LA claimed in the period, oldest first.
 func (l *Ledger) ReportLostDetails(ctx context.Context, s ReportScope, p ReportPeriod) ([]ReportLost, error) {
-	var up, cl reportWhere
-	up.period("uploaded_at", p)
-	up.scopeLost(s)
-	cl.period("claimed_at", p)
-	cl.scopeClaims(s)
-	rows, err := l.db.QueryContext(ctx, `SELECT `+reportLostColumns+` FROM lost_pupils
-		WHERE (`+up.String()+`) OR (`+cl.String()+`) ORDER BY uploaded_at, id`, append(append([]any{}, up.args...), cl.args...)...)
+	query, args := reportLostDetailsSQL(s, p)
+	rows, err := l.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -140,12 +124,46 @@ func (l *Ledger) ReportLostDetails(ctx context.Context, s ReportScope, p ReportP
 // uploaded, of pupils born on or before maxDOB (YYYY-MM-DD), youngest
 // last.
 func (l *Ledger) ReportLostBornBy(ctx context.Context, s ReportScope, maxDOB string) ([]ReportLost, error) {
-	var w reportWhere
-	w.add(`state = 'lost' AND dob <= ?`, maxDOB)
-	w.scopeLost(s)
-	rows, err := l.db.QueryContext(ctx, `SELECT `+reportLostColumns+` FROM lost_pupils WHERE `+w.String()+` ORDER BY dob, id`, w.args...)
+	query, args := reportLostBornBySQL(s, maxDOB)
+	rows, err := l.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	return scanReportLost(rows)
+}
+
+// reportLostCountsSQL is ReportLostCounts's statement and its arguments.
+func reportLostCountsSQL(s ReportScope, p ReportPeriod) (string, []any) {
+	var up, cl reportWhere
+	up.period("uploaded_at", p)
+	up.scopeLost(s)
+	cl.period("claimed_at", p)
+	cl.scopeClaims(s)
+	return `SELECT la, age, gender, SUM(up), SUM(up AND via = 'XXXXXXX'),
+			SUM(up AND via = 'MMMMMMM'), SUM(up AND claimed), SUM(cl)
+		FROM (SELECT la, ` + lostAge + ` AS age, gender, 1 AS up, via, claimed_by IS NOT NULL AS claimed, 0 AS cl
+				FROM lost_pupils WHERE ` + up.String() + `
+			UNION ALL
+			SELECT claimed_by, ` + lostAge + `, gender, 0, via, 1, 1
+				FROM lost_pupils WHERE ` + cl.String() + `)
+		GROUP BY la, age, gender ORDER BY la, age, gender`, append(append([]any{}, up.args...), cl.args...)
+}
+
+// reportLostDetailsSQL is ReportLostDetails's statement and its arguments.
+func reportLostDetailsSQL(s ReportScope, p ReportPeriod) (string, []any) {
+	var up, cl reportWhere
+	up.period("uploaded_at", p)
+	up.scopeLost(s)
+	cl.period("claimed_at", p)
+	cl.scopeClaims(s)
+	return `SELECT ` + reportLostColumns + ` FROM lost_pupils
+		WHERE (` + up.String() + `) OR (` + cl.String() + `) ORDER BY uploaded_at, id`, append(append([]any{}, up.args...), cl.args...)
+}
+
+// reportLostBornBySQL is ReportLostBornBy's statement and its arguments.
+func reportLostBornBySQL(s ReportScope, maxDOB string) (string, []any) {
+	var w reportWhere
+	w.add(`state = 'lost' AND dob <= ?`, maxDOB)
+	w.scopeLost(s)
+	return `SELECT ` + reportLostColumns + ` FROM lost_pupils WHERE ` + w.String() + ` ORDER BY dob, id`, w.args
 }

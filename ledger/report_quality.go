@@ -30,26 +30,8 @@ type ReportQuality struct {
 // that were accepted with warnings or rejected by validation, oldest
 // first.
 func (l *Ledger) ReportQuality(ctx context.Context, s ReportScope, p ReportPeriod) ([]ReportQuality, error) {
-	var sent, rejected reportWhere
-	sent.scopeTransfers(s, SideSent, p)
-	rejected.period("u.received_at", p)
-	switch {
-	case s.Mailbox != "":
-		rejected.add(`u.box = ?`, s.Mailbox)
-	case s.LA != "":
-		rejected.add(`u.box IN (SELECT code FROM mailboxes WHERE la = ?)`, s.LA)
-	}
-	rows, err := l.db.QueryContext(ctx, `SELECT t.uploaded_at AS at, t.name AS name, t.sender, COALESCE(s.name, ''),
-			t.dest, COALESCE(d.name, ''), 'accepted', t.warnings
-		FROM transfers t
-		LEFT JOIN mailboxes s ON s.code = t.sender
-		LEFT JOIN mailboxes d ON d.code = t.dest
-		WHERE t.warnings <> '' AND `+sent.String()+`
-		UNION ALL
-		SELECT u.received_at, u.name, u.box, COALESCE(s.name, ''), '', '', 'rejected', u.reasons
-		FROM uploads u LEFT JOIN mailboxes s ON s.code = u.box
-		WHERE u.outcome = 'rejected' AND `+rejected.String()+`
-		ORDER BY at, name`, append(append([]any{}, sent.args...), rejected.args...)...)
+	query, args := reportQualitySQL(s, p)
+	rows, err := l.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -68,4 +50,28 @@ func (l *Ledger) ReportQuality(ctx context.Context, s ReportScope, p ReportPerio
 		out = append(out, q)
 	}
 	return out, rows.Err()
+}
+
+// reportQualitySQL is ReportQuality's statement and its arguments.
+func reportQualitySQL(s ReportScope, p ReportPeriod) (string, []any) {
+	var sent, rejected reportWhere
+	sent.scopeTransfers(s, SideSent, p)
+	rejected.period("u.received_at", p)
+	switch {
+	case s.Mailbox != "":
+		rejected.add(`u.box = ?`, s.Mailbox)
+	case s.LA != "":
+		rejected.add(`u.box IN (SELECT code FROM mailboxes WHERE la = ?)`, s.LA)
+	}
+	return `SELECT t.uploaded_at AS at, t.name AS name, t.sender, COALESCE(s.name, ''),
+			t.dest, COALESCE(d.name, ''), 'accepted', t.warnings
+		FROM transfers t
+		LEFT JOIN mailboxes s ON s.code = t.sender
+		LEFT JOIN mailboxes d ON d.code = t.dest
+		WHERE t.warnings <> '' AND ` + sent.String() + `
+		UNION ALL
+		SELECT u.received_at, u.name, u.box, COALESCE(s.name, ''), '', '', 'rejected', u.reasons
+		FROM uploads u LEFT JOIN mailboxes s ON s.code = u.box
+		WHERE u.outcome = 'rejected' AND ` + rejected.String() + `
+		ORDER BY at, name`, append(append([]any{}, sent.args...), rejected.args...)
 }

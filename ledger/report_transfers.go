@@ -43,22 +43,8 @@ type ReportTransferQuery struct {
 
 // ReportTransfers lists the transfers q selects, oldest first.
 func (l *Ledger) ReportTransfers(ctx context.Context, q ReportTransferQuery) ([]ReportTransfer, error) {
-	var w reportWhere
-	w.scopeTransfers(q.Scope, q.Side, q.Period)
-	if q.NotCTF {
-		w.add(`t.kind <> 'ctf'`)
-	}
-	downloads := `0, NULL`
-	if q.Downloads {
-		downloads = `(SELECT COUNT(*) FROM transfer_events e WHERE e.transfer_id = t.id AND e.event IN ('collected', 're-downloaded')),
-			(SELECT MAX(e.at) FROM transfer_events e WHERE e.transfer_id = t.id AND e.event IN ('collected', 're-downloaded'))`
-	}
-	rows, err := l.db.QueryContext(ctx, `SELECT t.id, t.name, t.kind, t.sender, COALESCE(s.name, ''), t.addressed,
-		t.dest, COALESCE(d.name, ''), t.size, t.pupils, t.uploaded_at, t.state, t.state_at, t.collected_at, `+downloads+`
-		FROM transfers t
-		LEFT JOIN mailboxes s ON s.code = t.sender
-		LEFT JOIN mailboxes d ON d.code = t.dest
-		WHERE `+w.String()+` ORDER BY t.uploaded_at, t.id`, w.args...)
+	query, args := reportTransfersSQL(q)
+	rows, err := l.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -77,4 +63,24 @@ func (l *Ledger) ReportTransfers(ctx context.Context, q ReportTransferQuery) ([]
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// reportTransfersSQL is ReportTransfers's statement and its arguments.
+func reportTransfersSQL(q ReportTransferQuery) (string, []any) {
+	var w reportWhere
+	w.scopeTransfers(q.Scope, q.Side, q.Period)
+	if q.NotCTF {
+		w.add(`t.kind <> 'ctf'`)
+	}
+	downloads := `0, NULL`
+	if q.Downloads {
+		downloads = `(SELECT COUNT(*) FROM transfer_events e WHERE e.transfer_id = t.id AND e.event IN ('collected', 're-downloaded')),
+			(SELECT MAX(e.at) FROM transfer_events e WHERE e.transfer_id = t.id AND e.event IN ('collected', 're-downloaded'))`
+	}
+	return `SELECT t.id, t.name, t.kind, t.sender, COALESCE(s.name, ''), t.addressed,
+		t.dest, COALESCE(d.name, ''), t.size, t.pupils, t.uploaded_at, t.state, t.state_at, t.collected_at, ` + downloads + `
+		FROM transfers t
+		LEFT JOIN mailboxes s ON s.code = t.sender
+		LEFT JOIN mailboxes d ON d.code = t.dest
+		WHERE ` + w.String() + ` ORDER BY t.uploaded_at, t.id`, w.args
 }

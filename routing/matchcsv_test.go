@@ -70,15 +70,15 @@ func TestParseMatchCSVRefusals(t *testing.T) {
 	hint := ": the first line must be the header upn,surname,forename,dob,gender,town"
 	many := "upn,surname,forename,dob,gender,town\n" + strings.Repeat(",Smith,Sam,2015-01-10,,\n", MatchMaxRows)
 	for in, want := range map[string]string{
-		"":                                         "the file is empty" + hint,
-		"\ufeff":                                   "the file is empty" + hint,
-		"upn,surname,forename,dob,gender\n":        "the header lacks the column town" + hint,
+		"":                                  "the file is empty" + hint,
+		"\ufeff":                            "the file is empty" + hint,
+		"upn,surname,forename,dob,gender\n": "the header lacks the column town" + hint,
 		"upn,surname,forename,dob,gender,town,x\n": `the header has an unknown column "x"` + hint,
 		"upn,surname,forename,dob,gender,upn\n":    "the header has the column upn twice" + hint,
 		"\"upn,surname\n":                          `the header cannot be read (a quoted field is not closed, or a " inside it is not doubled)` + hint,
 		many + ",Smith,Sam,2015-01-10,,\n":         "the file has more than 100000 rows: split it into files of at most 100000 rows",
 		many + "bad\"row\n":                        "the file has more than 100000 rows: split it into files of at most 100000 rows",
-		strings.Repeat("x", MatchMaxSize+1):       "the file is larger than 10 MiB: split it into smaller files",
+		strings.Repeat("x", MatchMaxSize+1):        "the file is larger than 10 MiB: split it into smaller files",
 	} {
 		if _, err := ParseMatchCSV([]byte(in)); err == nil || err.Error() != want {
 			t.Errorf("ParseMatchCSV(%.60q…) error %v\nwant %q", in, err, want)

@@ -91,6 +91,12 @@ func (s *session) lostList(t target) (listerAt, error) {
 		}
 		return out, nil
 	case 2:
+		if t.lost[0] != lostSearch { // a file of claimed or match
+			if _, err := s.lostStat(t); err != nil {
+				return nil, err
+			}
+			return nil, failure("%s is not a folder", t.path)
+		}
 		entries, csv, err := s.srv.lost.Search(s.who, t.lost[1])
 		if err != nil {
 			return nil, failure("%s", err.Error())

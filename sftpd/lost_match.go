@@ -58,6 +58,9 @@ func (b *boxState) matchUploads() map[string]*matchUpload {
 // matchWrite opens name in /lost-pupils/match/ for upload. The name is
 // checked before any data is sent.
 func (s *session) matchWrite(name string, flags sftp.FileOpenFlags) (io.WriterAt, error) {
+	if s.srv.ctx.Err() != nil {
+		return nil, failure("the server is shutting down; send %s again in a few minutes", name)
+	}
 	limit, err := s.srv.lost.CheckMatch(s.who, s.finalName(name))
 	if err != nil {
 		return nil, failure("%s", err.Error())

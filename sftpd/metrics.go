@@ -24,6 +24,8 @@ const (
 // NoMetrics counts nothing.
 type NoMetrics struct{}
 
+var _ Metrics = NoMetrics{}
+
 func (NoMetrics) LoginResult(string) {}
 func (NoMetrics) SessionOpened()     {}
 func (NoMetrics) SessionClosed()     {}

@@ -22,9 +22,9 @@ type CLI struct {
 	Mailbox     MailboxCmd     `cmd:"" help:"Add, close, import and list mailboxes."`
 	User        UserCmd        `cmd:"" help:"Add, list and change users."`
 	Transfers   TransfersCmd   `cmd:"" help:"List transfers."`
-	Lost        LostCmd        `cmd:"" help:"Search the Lost Pupil Database."`
 	Verify      VerifyCmd      `cmd:"" help:"Check that the ledger and the files on disk agree; exits non-zero on any difference."`
 	Report      ReportCmd      `cmd:"" help:"Print a report (sent, received, usage, schools, cluster, monitor, lost-numbers, lost-details, leaving-age, generic, messages, quality)."`
+	Lost        LostCmd        `cmd:"" help:"Search the Lost Pupil Database."`
 	CheckConfig CheckConfigCmd `cmd:"" name:"check-config" help:"Check the configuration and exit."`
 	Version     VersionCmd     `cmd:"" help:"Print the version of s2sd."`
 }
