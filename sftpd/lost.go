@@ -97,7 +97,7 @@ func (s *session) lostList(t target) (listerAt, error) {
 			}
 			return nil, failure("%s is not a folder", t.path)
 		}
-		entries, csv, err := s.srv.lost.Search(s.who, t.lost[1])
+		entries, csv, err := s.search(t.lost[1])
 		if err != nil {
 			return nil, failure("%s", err.Error())
 		}
@@ -120,12 +120,12 @@ func (s *session) lostStat(t target) (os.FileInfo, error) {
 	case t.lost[0] == lostMatch:
 		return s.matchStat(t)
 	case t.lost[0] == lostSearch && len(t.lost) == 2:
-		if _, _, err := s.srv.lost.Search(s.who, t.lost[1]); err != nil {
+		if _, _, err := s.search(t.lost[1]); err != nil {
 			return nil, failure("%s", err.Error())
 		}
 		return dirInfo(t.lost[1], false), nil
 	case t.lost[0] == lostSearch && len(t.lost) == 3:
-		entries, csv, err := s.srv.lost.Search(s.who, t.lost[1])
+		entries, csv, err := s.search(t.lost[1])
 		if err != nil {
 			return nil, failure("%s", err.Error())
 		}
@@ -157,7 +157,7 @@ func (s *session) lostRead(t target) (io.ReaderAt, error) {
 	case t.lost[0] == lostMatch && len(t.lost) == 2:
 		return s.matchRead(t)
 	case t.lost[0] == lostSearch && len(t.lost) == 3 && t.lost[2] == resultsCSV:
-		_, csv, err := s.srv.lost.Search(s.who, t.lost[1])
+		_, csv, err := s.search(t.lost[1])
 		if err != nil {
 			return nil, failure("%s", err.Error())
 		}
@@ -188,7 +188,7 @@ func (s *session) lostRename(src, dst target) error {
 		return s.matchRename(src, dst)
 	case src.lost != nil && len(src.lost) == 3 && src.lost[0] == lostSearch && src.lost[2] != resultsCSV &&
 		dst.lost != nil && len(dst.lost) >= 1 && dst.lost[0] == lostClaimed && len(dst.lost) <= 2:
-		entries, _, err := s.srv.lost.Search(s.who, src.lost[1])
+		entries, _, err := s.search(src.lost[1])
 		if err != nil {
 			return failure("%s", err.Error())
 		}
@@ -196,7 +196,9 @@ func (s *session) lostRename(src, dst target) error {
 		if !ok {
 			return notFound(src.path)
 		}
-		if err := s.srv.lost.Claim(s.who, src.lost[1], e.ID); err != nil {
+		err = s.srv.lost.Claim(s.who, src.lost[1], e.ID)
+		s.forgetSearches()
+		if err != nil {
 			return failure("%s", err.Error())
 		}
 		s.log.Info().Int64("lost_record", e.ID).Msg("lost pupil record claimed")

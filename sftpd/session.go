@@ -29,6 +29,8 @@ type session struct {
 	who  Identity
 	view view
 	log  zerolog.Logger
+
+	searches searchCache // recent Lost Pupil Database searches
 }
 
 var (
