@@ -254,3 +254,22 @@ func TestWithdraw(t *testing.T) {
 		t.Fatalf("second withdrawal: %v", err)
 	}
 }
+
+func TestMatchFilesDeleted(t *testing.T) {
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	s := newSite(t, now)
+	dir := filepath.Join(s.data, "spool", "823LLLL", "lostmatch")
+	os.MkdirAll(dir, 0o700)
+	for name, age := range map[string]time.Duration{"old.csv": 15 * 24 * time.Hour, "old.results.csv": 15 * 24 * time.Hour, "new.csv": 13 * 24 * time.Hour} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte("upn,surname\n"), 0o600)
+		os.Chtimes(p, now.Add(-age), now.Add(-age))
+	}
+	r, err := s.jobs.Retention(context.Background(), now)
+	if err != nil || r.MatchFilesDeleted != 2 {
+		t.Fatalf("retention: %+v, %v", r, err)
+	}
+	if got, _ := os.ReadDir(dir); len(got) != 1 || got[0].Name() != "new.csv" {
+		t.Fatalf("left %v", got)
+	}
+}

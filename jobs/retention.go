@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 // Report counts what one retention run did.
 type Report struct {
 	Expired, Purged, RejectedDeleted, LostRemoved, LostNotices int
+	MatchFilesDeleted                                          int
 	MetadataPurged                                             int64
 }
 
@@ -23,7 +25,7 @@ func (j *Jobs) Retention(ctx context.Context, now time.Time) (Report, error) {
 	var r Report
 	defer j.countDeletions(&r)
 	steps := []func(context.Context, time.Time, *Report) error{
-		j.expireUncollected, j.purgeCollected, j.deleteRejected, j.lostPupils, j.purgeMetadata,
+		j.expireUncollected, j.purgeCollected, j.deleteRejected, j.lostPupils, j.deleteMatchFiles, j.purgeMetadata,
 	}
 	for _, step := range steps {
 		if err := step(ctx, now, &r); err != nil {
@@ -188,3 +190,35 @@ func (j *Jobs) purgeMetadata(ctx context.Context, now time.Time, r *Report) erro
 	r.MetadataPurged = n
 	return err
 }
+
+// deleteMatchFiles deletes Lost Pupil Database batch-matching CSVs and
+// their results, which hold pupil data, as long after their upload as
+// rejected uploads are kept.
+func (j *Jobs) deleteMatchFiles(ctx context.Context, now time.Time, r *Report) error {
+	dirs, err := filepath.Glob(filepath.Join(j.data, "spool", "*", matchFolder))
+	if err != nil {
+		return err
+	}
+	cutoff := now.AddDate(0, 0, -j.rules.RejectedDays)
+	for _, dir := range dirs {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			fi, err := e.Info()
+			if err != nil || !fi.Mode().IsRegular() || !fi.ModTime().Before(cutoff) {
+				continue
+			}
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+			r.MatchFilesDeleted++
+		}
+	}
+	return nil
+}
+
+// matchFolder is where batch-matching files live in an LA's spool
+// directory (delivery.MatchFolder).
+const matchFolder = "lostmatch"
