@@ -89,7 +89,7 @@ func benchLedger(b *testing.B, path string) benchCounts {
 		b.Fatal(err)
 	}
 	led.Close()
-	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=OFF")
+	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=OFF&_cache_size=-524288")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -99,19 +99,6 @@ func benchLedger(b *testing.B, path string) benchCounts {
 	const tf = "2006-01-02T15:04:05.000000Z"
 	var c benchCounts
 
-	tx, _ := db.Begin()
-	batch := 0
-	exec := func(stmt *sql.Stmt, args ...any) {
-		if _, err := tx.Stmt(stmt).Exec(args...); err != nil {
-			b.Fatal(err)
-		}
-		if batch++; batch%500_000 == 0 {
-			if err := tx.Commit(); err != nil {
-				b.Fatal(err)
-			}
-			tx, _ = db.Begin()
-		}
-	}
 	prepare := func(q string) *sql.Stmt {
 		st, err := db.Prepare(q)
 		if err != nil {
@@ -128,6 +115,33 @@ func benchLedger(b *testing.B, path string) benchCounts {
 	event := prepare(`INSERT INTO transfer_events (transfer_id, at, event, login) VALUES (?, ?, ?, 'login')`)
 	upload := prepare(`INSERT INTO uploads (box, name, login, remote, size, sha256, received_at, outcome, plan, reasons, transfer_id, done_at)
 		VALUES (?, ?, 'login', '127.0.0.1', 1000, 'x', ?, ?, '{}', ?, ?, ?)`)
+	// The statements are prepared before a transaction takes the one
+	// connection; each runs in the transaction of the moment.
+	tx, err := db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stmts := map[*sql.Stmt]*sql.Stmt{}
+	batch := 0
+	exec := func(stmt *sql.Stmt, args ...any) {
+		st, ok := stmts[stmt]
+		if !ok {
+			st = tx.Stmt(stmt)
+			stmts[stmt] = st
+		}
+		if _, err := st.Exec(args...); err != nil {
+			b.Fatal(err)
+		}
+		if batch++; batch%500_000 == 0 {
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
+			if tx, err = db.Begin(); err != nil {
+				b.Fatal(err)
+			}
+			clear(stmts)
+		}
+	}
 
 	las := routing.DefaultLANumbers()
 	const perLA = 130
