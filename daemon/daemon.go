@@ -134,16 +134,17 @@ func (d *Daemon) start(ctx context.Context, layout spool.Layout, hostKeys []ssh.
 	d.Hasher = auth.NewHasher(auth.DefaultParams(), cfg.Auth.MaxConcurrentHashes)
 	h := hooks{router: d.Router, routes: d.routes, log: d.log}
 	d.SFTP, err = sftpd.New(sftpdConfig(cfg), sftpd.Deps{
-		Ledger:   d.Ledger,
-		Hasher:   d.Hasher,
-		Spool:    layout,
-		HostKeys: hostKeys,
-		Checker:  h,
-		Events:   h,
-		Lost:     h,
-		Reports:  newReportHooks(d.Ledger, d.log),
-		Metrics:  d.Metrics,
-		Log:      d.log.With().Str("component", "sftpd").Logger(),
+		Ledger:      d.Ledger,
+		Hasher:      d.Hasher,
+		Spool:       layout,
+		HostKeys:    hostKeys,
+		Checker:     h,
+		Events:      h,
+		Lost:        h,
+		Reports:     newReportHooks(d.Ledger, d.log),
+		Withdrawals: withdrawals{ledger: d.Ledger, jobs: d.Jobs},
+		Metrics:     d.Metrics,
+		Log:         d.log.With().Str("component", "sftpd").Logger(),
 	})
 	if err != nil {
 		return err

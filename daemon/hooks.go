@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"os"
+	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/s2sd/s2sd/delivery"
+	"github.com/s2sd/s2sd/jobs"
 	"github.com/s2sd/s2sd/ledger"
 	"github.com/s2sd/s2sd/reports"
 	"github.com/s2sd/s2sd/routing"
@@ -148,4 +150,31 @@ func (h reportHooks) Generate(who sftpd.Identity, name, period string) ([]byte, 
 		return nil, errors.New("the report could not be made: try again, and contact the service desk if it persists")
 	}
 	return b, err
+}
+
+// withdrawals adapts the jobs' withdrawal to sftpd's /withdraw/.
+type withdrawals struct {
+	ledger *ledger.Ledger
+	jobs   *jobs.Jobs
+}
+
+var _ sftpd.Withdrawals = withdrawals{}
+
+func (w withdrawals) Withdrawable(who sftpd.Identity) ([]sftpd.WithdrawEntry, error) {
+	ts, err := w.ledger.Withdrawable(context.Background(), who.Mailbox[:3])
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sftpd.WithdrawEntry, 0, len(ts))
+	for _, t := range ts {
+		if t.Dest == routing.CodeLostUnknown || t.Dest == routing.CodeLostLeft {
+			continue
+		}
+		out = append(out, sftpd.WithdrawEntry{ID: t.ID, Name: t.Name, Size: t.Size, Uploaded: t.UploadedAt})
+	}
+	return out, nil
+}
+
+func (w withdrawals) Withdraw(who sftpd.Identity, id int64) error {
+	return w.jobs.Withdraw(context.Background(), id, who.Login, who.Mailbox[:3], time.Now())
 }

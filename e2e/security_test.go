@@ -181,7 +181,7 @@ func TestSecurity(t *testing.T) {
 			{name: "inbox", op: "list", path: "/inbox", errno: enoent, msg: noSuch("/inbox")},
 		})
 		d.runOps(t, passwordLogin("centralbeds"), []op{
-			{name: "root", op: "list", path: "/", value: []string{"copies", "inbox", "outbox", "rejected", "reports"}},
+			{name: "root", op: "list", path: "/", value: []string{"copies", "inbox", "outbox", "rejected", "reports", "withdraw"}},
 		})
 		d.runOps(t, passwordLogin("centralbedsview"), []op{
 			{name: "root", op: "list", path: "/", value: []string{"reports"}},

@@ -149,3 +149,23 @@ func (l *Ledger) LatestRejection(ctx context.Context, box, name string) (int64, 
 		box, name).Scan(&id)
 	return id, err
 }
+
+// Withdrawable lists the uncollected transfers an LA may withdraw: those
+// sent by or to one of its schools (or itself), newest first.
+func (l *Ledger) Withdrawable(ctx context.Context, la string) ([]Transfer, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT `+transferColumns+` FROM transfers
+		WHERE state = 'awaiting' AND removed_at IS NULL AND (sender_la = ? OR dest_la = ?) ORDER BY id DESC LIMIT 1000`, la, la)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Transfer
+	for rows.Next() {
+		t, err := scanTransfer(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}

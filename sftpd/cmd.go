@@ -119,6 +119,9 @@ func (s *session) remove(r *sftp.Request) error {
 	if t.lost != nil {
 		return s.lostRemove(t)
 	}
+	if t.folder != nil && t.folder.withdr && t.name != "" {
+		return s.withdrawRemove(t)
+	}
 	if t.name == "" || t.report != nil {
 		return denied("%s cannot be deleted", t.path)
 	}

@@ -36,6 +36,9 @@ func (s *session) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		if t.report != nil {
 			return s.reportList(t)
 		}
+		if t.folder.withdr && t.name == "" {
+			return s.withdrawList()
+		}
 		if t.name != "" {
 			return nil, failure("%s is not a folder", t.path)
 		}
@@ -74,6 +77,8 @@ func (s *session) stat(t target) (os.FileInfo, error) {
 		return s.lostStat(t)
 	case t.report != nil:
 		return s.reportStat(t)
+	case t.folder.withdr && t.name != "":
+		return s.withdrawStat(t)
 	case t.name == "":
 		return dirInfo(t.folder.name, t.folder.upload), nil
 	}

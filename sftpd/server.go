@@ -47,10 +47,12 @@ type Server struct {
 	events  Events
 	lost    LostPupils
 	reports Reports
-	metrics Metrics
-	log     zerolog.Logger
-	now     func() time.Time
-	ssh     *ssh.ServerConfig
+
+	withdrawals Withdrawals
+	metrics     Metrics
+	log         zerolog.Logger
+	now         func() time.Time
+	ssh         *ssh.ServerConfig
 
 	addrGuard  *auth.AddressGuard // failures per source address
 	loginGuard *auth.AddressGuard // failures per unknown login
@@ -77,9 +79,11 @@ type Deps struct {
 	Events   Events     // nil: NoEvents
 	Lost     LostPupils // the Lost Pupil Database, for LA lost-pupil roles
 	Reports  Reports    // nil: no /reports
-	Metrics  Metrics    // nil: NoMetrics
-	Log      zerolog.Logger
-	Now      func() time.Time
+	// Withdrawals, if set, gives LA users /withdraw/.
+	Withdrawals Withdrawals
+	Metrics     Metrics // nil: NoMetrics
+	Log         zerolog.Logger
+	Now         func() time.Time
 }
 
 // New returns a server ready to Listen.
@@ -97,7 +101,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		d.Metrics = NoMetrics{}
 	}
 	s := &Server{
-		cfg: cfg, ledger: d.Ledger, hasher: d.Hasher, spool: d.Spool, checker: d.Checker, events: d.Events, lost: d.Lost, reports: d.Reports,
+		cfg: cfg, ledger: d.Ledger, hasher: d.Hasher, spool: d.Spool, checker: d.Checker, events: d.Events, lost: d.Lost, reports: d.Reports, withdrawals: d.Withdrawals,
 		log: d.Log, now: d.Now,
 		addrGuard:  auth.NewAddressGuard(cfg.AddressLockout),
 		loginGuard: auth.NewAddressGuard(cfg.Lockout),

@@ -53,6 +53,9 @@ func (s *session) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	if t.report != nil {
 		return s.reportRead(t)
 	}
+	if t.folder != nil && t.folder.withdr && t.name != "" {
+		return s.withdrawRead(t)
+	}
 	if t.name == "" {
 		return nil, failure("%s is a folder", t.path)
 	}

@@ -14,6 +14,7 @@ type folder struct {
 	delete bool   // files may be deleted here
 	lost   bool   // the Lost Pupil Database's virtual folder
 	report bool   // the reports' virtual folder
+	withdr bool   // an LA's uncollected transfers it may withdraw
 }
 
 // foldersFor returns the folders a role sees, in listing order. A folder a
@@ -30,7 +31,7 @@ func foldersFor(role string) []folder {
 	case "school", "la-plasc", "la-admissions":
 		return []folder{outbox, inbox, rejected, reports}
 	case "la-user", "la-school", "la-dba":
-		return []folder{outbox, inbox, rejected, copies, reports}
+		return []folder{outbox, inbox, rejected, copies, reports, {name: withdrawFolder, withdr: true}}
 	case "admin": // sends for any mailbox; rejections come back here
 		return []folder{outbox, rejected, reports}
 	case "la-dba-view": // no files
