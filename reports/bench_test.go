@@ -159,7 +159,7 @@ func benchLedger(b *testing.B, path string) benchCounts {
 	span := benchNow.Sub(from)
 	c.transfers = benchRows * 78 / 100
 	for id := 1; id <= c.transfers; id++ {
-		at := from.Add(span * time.Duration(id) / time.Duration(c.transfers))
+		at := from.Add(time.Duration(float64(span) * float64(id) / float64(c.transfers)))
 		sla := las[r.IntN(len(las))]
 		sender := school(sla)
 		if r.IntN(20) == 0 {
@@ -227,7 +227,7 @@ func benchLedger(b *testing.B, path string) benchCounts {
 	}
 	c.uploads = benchRows - c.transfers - c.lost - c.events
 	for i := range c.uploads {
-		at := from.Add(span * time.Duration(i) / time.Duration(c.uploads))
+		at := from.Add(time.Duration(float64(span) * float64(i) / float64(c.uploads)))
 		box := school(las[r.IntN(len(las))])
 		if i%9 == 0 {
 			exec(upload, box, box+"_CTF_8231234_001.XML", at.Format(tf), "rejected", "pupil 1: Surname is missing", nil, at.Format(tf))

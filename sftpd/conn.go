@@ -32,6 +32,7 @@ func (s *Server) handleConn(c net.Conn) {
 		return
 	}
 	log := s.log.With().Str(logUser, who.Login).Str(logMailbox, who.Mailbox).Str(logRemote, host).Logger()
+	start := s.now()
 	log.Info().Msg("logged in")
 	s.metrics.LoginResult(LoginOK)
 	s.metrics.SessionOpened()
@@ -64,7 +65,7 @@ func (s *Server) handleConn(c net.Conn) {
 			s.serveChannel(sess, ch, creqs)
 		}()
 	}
-	log.Info().Msg("disconnected")
+	log.Info().Dur("duration", s.now().Sub(start)).Msg("disconnected")
 }
 
 // identify turns the verified login into an identity and its view, and
