@@ -15,21 +15,7 @@ func (l *Ledger) TransfersBefore(ctx context.Context, state string, before time.
 		column = "collected_at"
 	}
 	// column is one of two constants above, never input.
-	rows, err := l.db.QueryContext(ctx, `SELECT `+transferColumns+` FROM transfers
-		WHERE state = ? AND removed_at IS NULL AND `+column+` < ? ORDER BY id`, state, formatTime(before))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Transfer
-	for rows.Next() {
-		t, err := scanTransfer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return l.transfers(ctx, `WHERE state = ? AND removed_at IS NULL AND `+column+` < ? ORDER BY id`, state, formatTime(before))
 }
 
 // CopiesOf lists a transfer's LA copies still on disk.
@@ -153,19 +139,6 @@ func (l *Ledger) LatestRejection(ctx context.Context, box, name string) (int64, 
 // Withdrawable lists the uncollected transfers an LA may withdraw: those
 // sent by or to one of its schools (or itself), newest first.
 func (l *Ledger) Withdrawable(ctx context.Context, la string) ([]Transfer, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT `+transferColumns+` FROM transfers
-		WHERE state = 'awaiting' AND removed_at IS NULL AND (sender_la = ? OR dest_la = ?) ORDER BY id DESC LIMIT 1000`, la, la)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Transfer
-	for rows.Next() {
-		t, err := scanTransfer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return l.transfers(ctx, `WHERE state = 'awaiting' AND removed_at IS NULL AND (sender_la = ? OR dest_la = ?)
+		ORDER BY id DESC LIMIT 1000`, la, la)
 }

@@ -231,9 +231,14 @@ type TransferFilter struct {
 
 // Transfers lists transfers, newest first.
 func (l *Ledger) Transfers(ctx context.Context, f TransferFilter) ([]Transfer, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT `+transferColumns+` FROM transfers
-		WHERE (? = '' OR sender = ? OR dest = ?) AND (? = '' OR state = ?) ORDER BY id DESC`,
+	return l.transfers(ctx, `WHERE (? = '' OR sender = ? OR dest = ?) AND (? = '' OR state = ?) ORDER BY id DESC`,
 		f.Mailbox, f.Mailbox, f.Mailbox, f.State, f.State)
+}
+
+// transfers runs a query whose clauses are constant text; values go in
+// args.
+func (l *Ledger) transfers(ctx context.Context, clauses string, args ...any) ([]Transfer, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT `+transferColumns+` FROM transfers `+clauses, args...)
 	if err != nil {
 		return nil, err
 	}
