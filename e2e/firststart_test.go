@@ -106,7 +106,7 @@ func TestDemo(t *testing.T) {
 		}
 		root := []string{"/inbox", "/outbox", "/rejected", "/reports"}
 		if l.role == "la-user" {
-			root = []string{"/copies", "/inbox", "/outbox", "/rejected", "/reports"}
+			root = []string{"/copies", "/inbox", "/outbox", "/rejected", "/reports", "/withdraw"}
 		}
 		r := d.sftp(t, login{name: name, password: l.password}, "ls /\n")
 		if out := lines(r.stdout); r.code != 0 || len(out) != 2 || !slices.Equal(strings.Fields(out[1]), root) {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"strconv"
 	"testing"
+	"time"
 )
 
 // TestWithdrawOverSFTP has an LA user withdraw an uncollected transfer to
@@ -18,7 +19,16 @@ func TestWithdrawOverSFTP(t *testing.T) {
 		t.Fatalf("sftp put: exit %d\n%s", r.code, r.stderr)
 	}
 	d.assertRouted(t, ampthill, biggleswade, name, data)
-	id := d.transferRows(t, name)[0].ID
+	// The transfer row commits just after the file reaches the inbox.
+	rows := d.transferRows(t, name)
+	for deadline := time.Now().Add(5 * time.Second); len(rows) == 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		rows = d.transferRows(t, name)
+	}
+	if len(rows) != 1 {
+		t.Fatalf("%d transfers of %s, want 1", len(rows), name)
+	}
+	id := rows[0].ID
 	entry := strconv.FormatInt(id, 10) + "_" + name
 	d.runOps(t, passwordLogin("cbc"), []op{
 		{name: "list", op: "list", path: "/withdraw", value: []string{entry}},

@@ -163,7 +163,13 @@ func reportLostDetailsSQL(s ReportScope, p ReportPeriod) (string, []any) {
 // reportLostBornBySQL is ReportLostBornBy's statement and its arguments.
 func reportLostBornBySQL(s ReportScope, maxDOB string) (string, []any) {
 	var w reportWhere
-	w.add(`state = 'lost' AND dob <= ?`, maxDOB)
+	if s == (ReportScope{}) {
+		w.add(`state = 'lost' AND dob <= ?`, maxDOB)
+	} else {
+		// +state: an LA's few hundred records through lost_pupils_la,
+		// not every lost record in the country through lost_pupils_state.
+		w.add(`+state = 'lost' AND dob <= ?`, maxDOB)
+	}
 	w.scopeLost(s)
 	return `SELECT ` + reportLostColumns + ` FROM lost_pupils WHERE ` + w.String() + ` ORDER BY dob, id`, w.args
 }

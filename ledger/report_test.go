@@ -63,3 +63,18 @@ func TestReportPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestReportLeavingAgePlan: an LA's leaving-age report reads its own
+// records, not every lost record born before the date.
+func TestReportLeavingAgePlan(t *testing.T) {
+	l := openTest(t)
+	query, args := reportLostBornBySQL(ReportScope{LA: "823"}, "2010-08-31")
+	var id, parent, notused int
+	var detail string
+	if err := l.db.QueryRow("EXPLAIN QUERY PLAN "+query, args...).Scan(&id, &parent, &notused, &detail); err != nil {
+		t.Fatal(err)
+	}
+	if detail != "SEARCH lost_pupils USING INDEX lost_pupils_la (la=?)" {
+		t.Errorf("plan: %s", detail)
+	}
+}
