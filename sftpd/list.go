@@ -107,12 +107,6 @@ func (s *session) fileInfo(t target, fi os.FileInfo) fileInfo {
 	return fileInfo{name: fi.Name(), size: fi.Size(), mode: mode, mtime: fi.ModTime()}
 }
 
-func (u *upload) info() fileInfo {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return fileInfo{name: u.name, size: u.size, mode: 0o600, mtime: u.mtime}
-}
-
 // listFolder lists the regular files of a folder; /outbox adds uploads in
 // progress and files just sent.
 func (s *session) listFolder(t target) (listerAt, error) {

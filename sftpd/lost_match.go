@@ -6,8 +6,6 @@ import (
 	"io"
 	"os"
 	"sort"
-	"sync"
-	"time"
 
 	"github.com/pkg/sftp"
 
@@ -22,22 +20,8 @@ import (
 // it with its results before the client gets OK. An aborted upload, or
 // one its session leaves unfinished, is discarded.
 type matchUpload struct {
-	sess   *session
-	name   string // the client's name in /lost-pupils/match/
-	temp   bool
-	staged string
-	limit  int64
-	append bool
-
-	mu      sync.Mutex
-	f       *os.File
-	open    bool
-	done    bool // closed cleanly; a temporary name awaits its rename
-	commit  bool // being matched
-	err     error
-	aborted bool
-	size    int64
-	mtime   time.Time
+	stagedFile
+	commit bool // being matched; guarded by mu
 }
 
 var (
@@ -95,81 +79,23 @@ func (s *session) matchWrite(name string, flags sftp.FileOpenFlags) (io.WriterAt
 	if err != nil {
 		return nil, clientError(s.logged(err))
 	}
-	u := &matchUpload{sess: s, name: name, temp: s.tempName(name), staged: f.Name(), limit: limit,
-		append: flags.Append, f: f, open: true, mtime: s.srv.now()}
+	u := &matchUpload{stagedFile: stagedFile{sess: s, name: name, temp: s.tempName(name), staged: f.Name(), limit: limit,
+		limitNote: "a batch-matching CSV: split it into smaller files", append: flags.Append, f: f, open: true, mtime: s.srv.now()}}
 	box.matchUploads()[name] = u
 	return u, nil
-}
-
-// WriteAt writes to the staging file; a write past the limit fails, and
-// the upload is then discarded at its close.
-func (u *matchUpload) WriteAt(p []byte, off int64) (int, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.err != nil {
-		return 0, u.err
-	}
-	if u.append {
-		off = u.size
-	}
-	if off < 0 || off+int64(len(p)) > u.limit {
-		u.err = failure("%s is larger than the %s limit for a batch-matching CSV: split it into smaller files; the upload has been discarded", u.name, formatSize(u.limit))
-		return 0, u.err
-	}
-	n, err := u.f.WriteAt(p, off)
-	if end := off + int64(n); end > u.size {
-		u.size = end
-	}
-	u.mtime = time.Now()
-	if err != nil {
-		u.sess.log.Error().Err(err).Str(logFile, u.name).Msg("write to staging file failed")
-		u.err = failure("%s could not be stored; the upload has been discarded, send it again", u.name)
-		return n, u.err
-	}
-	return n, nil
-}
-
-// TransferError marks an upload whose connection broke with the handle
-// open: it is discarded, never matched.
-func (u *matchUpload) TransferError(error) {
-	u.mu.Lock()
-	u.aborted = true
-	u.mu.Unlock()
 }
 
 // Close ends a handle: a clean close of a plain name matches the file; of
 // a temporary name it keeps the file for the final rename.
 func (u *matchUpload) Close() error {
-	u.mu.Lock()
-	u.open = false
-	failed, aborted := u.err, u.aborted
-	var syncErr error
-	if failed == nil && !aborted {
-		syncErr = u.f.Sync()
+	if why, err := u.closeHandle(); why != "" {
+		u.sess.matchDiscard(u, why)
+		return err
 	}
-	u.f.Close()
-	u.f = nil
-	if failed == nil && !aborted && syncErr == nil {
-		u.done = true
-	}
-	u.mu.Unlock()
-
-	s := u.sess
-	switch {
-	case aborted:
-		s.matchDiscard(u, "transfer aborted")
-		return failure("%s: transfer aborted; the upload has been discarded", u.name)
-	case failed != nil:
-		s.matchDiscard(u, "write failed")
-		return failed
-	case syncErr != nil:
-		s.log.Error().Err(syncErr).Str(logFile, u.name).Msg("fsync of staging file failed")
-		s.matchDiscard(u, "fsync failed")
-		return failure("%s could not be stored durably; the upload has been discarded, send it again", u.name)
-	case u.temp:
+	if u.temp {
 		return nil
 	}
-	return s.matchCommit(u, u.name)
+	return u.sess.matchCommit(u, u.name)
 }
 
 // matchCommit hands a complete upload to the Lost Pupil Database, which
@@ -235,12 +161,6 @@ func (s *session) matchPending(name string) *matchUpload {
 	box.mu.Lock()
 	defer box.mu.Unlock()
 	return box.matchUploads()[name]
-}
-
-func (u *matchUpload) info() fileInfo {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return fileInfo{name: u.name, size: u.size, mode: 0o600, mtime: u.mtime}
 }
 
 // matchList lists /lost-pupils/match/: the CSVs, their results, and

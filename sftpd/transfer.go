@@ -176,8 +176,8 @@ func (s *session) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	if err != nil {
 		return nil, clientError(s.logged(err))
 	}
-	u := &upload{sess: s, name: t.name, temp: temp, staged: f.Name(), limit: limit,
-		append: flags.Append, f: f, open: true, mtime: s.srv.now()}
+	u := &upload{stagedFile{sess: s, name: t.name, temp: temp, staged: f.Name(), limit: limit,
+		limitNote: "this kind of file", append: flags.Append, f: f, open: true, mtime: s.srv.now()}}
 	box.uploads[t.name] = u
 	return u, nil
 }

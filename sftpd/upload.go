@@ -1,16 +1,12 @@
 package sftpd
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/pkg/sftp"
 
@@ -22,21 +18,7 @@ import (
 // file; it becomes visible to routing only when acknowledged: at a clean
 // CLOSE for a plain name, or at the RENAME of a client temporary name.
 type upload struct {
-	sess   *session
-	name   string // the client's name in /outbox
-	temp   bool   // name is a client temporary name
-	staged string // staging file path
-	limit  int64
-	append bool
-
-	mu      sync.Mutex
-	f       *os.File
-	open    bool  // a handle is open on it
-	done    bool  // closed cleanly; a temporary name awaits its rename
-	err     error // a write failed: discard at close
-	aborted bool  // the transfer broke off
-	size    int64
-	mtime   time.Time
+	stagedFile
 }
 
 var (
@@ -45,79 +27,14 @@ var (
 	_ sftp.TransferError = (*upload)(nil)
 )
 
-func newStagingFile(dir string) (*os.File, error) {
-	b := make([]byte, 12)
-	if _, err := rand.Read(b); err != nil {
-		return nil, err
-	}
-	return os.OpenFile(filepath.Join(dir, hex.EncodeToString(b)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-}
-
-// WriteAt writes to the staging file. A write that would take the file past
-// its limit fails, and the whole upload is then discarded.
-func (u *upload) WriteAt(p []byte, off int64) (int, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.err != nil {
-		return 0, u.err
-	}
-	if u.append {
-		off = u.size
-	}
-	if off < 0 || off+int64(len(p)) > u.limit {
-		u.err = failure("%s is larger than the %s limit for this kind of file; the upload has been discarded", u.name, formatSize(u.limit))
-		return 0, u.err
-	}
-	n, err := u.f.WriteAt(p, off)
-	if end := off + int64(n); end > u.size {
-		u.size = end
-	}
-	u.mtime = time.Now()
-	if err != nil {
-		u.sess.log.Error().Err(err).Str(logFile, u.name).Msg("write to staging file failed")
-		u.err = failure("%s could not be stored; the upload has been discarded, send it again", u.name)
-		return n, u.err
-	}
-	return n, nil
-}
-
-// TransferError is called by the SFTP server when the connection breaks
-// with the handle still open: the upload is then never acknowledged.
-func (u *upload) TransferError(err error) {
-	u.mu.Lock()
-	u.aborted = true
-	u.mu.Unlock()
-}
-
 // Close ends a handle. A clean close of a plain name acknowledges the
 // upload; of a temporary name it keeps the file for the final rename.
 func (u *upload) Close() error {
-	u.mu.Lock()
-	u.open = false
-	failed, aborted := u.err, u.aborted
-	var syncErr error
-	if failed == nil && !aborted {
-		syncErr = u.f.Sync()
+	if why, err := u.closeHandle(); why != "" {
+		u.sess.discard(u, why)
+		return err
 	}
-	u.f.Close()
-	u.f = nil
-	if failed == nil && !aborted && syncErr == nil {
-		u.done = true
-	}
-	u.mu.Unlock()
-
-	switch {
-	case aborted:
-		u.sess.discard(u, "transfer aborted")
-		return failure("%s: transfer aborted; the upload has been discarded", u.name)
-	case failed != nil:
-		u.sess.discard(u, "write failed")
-		return failed
-	case syncErr != nil:
-		u.sess.log.Error().Err(syncErr).Str(logFile, u.name).Msg("fsync of staging file failed")
-		u.sess.discard(u, "fsync failed")
-		return failure("%s could not be stored durably; the upload has been discarded, send it again", u.name)
-	case u.temp:
+	if u.temp {
 		return nil
 	}
 	return u.sess.commit(u, u.name)

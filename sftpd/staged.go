@@ -1,0 +1,112 @@
+package sftpd
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// stagedFile is a file being uploaded into a staging file, shared by
+// uploads into /outbox and into /lost-pupils/match/: writes bounded by a
+// limit, aborts marked, and each handle's close made durable or discarded.
+type stagedFile struct {
+	sess      *session
+	name      string // the client's name
+	temp      bool   // name is a client temporary name
+	staged    string // staging file path
+	limit     int64
+	limitNote string // what the limit is for, in the too-large message
+	append    bool
+
+	mu      sync.Mutex
+	f       *os.File
+	open    bool  // a handle is open on it
+	done    bool  // closed cleanly; a temporary name awaits its rename
+	err     error // a write failed: discard at close
+	aborted bool  // the transfer broke off
+	size    int64
+	mtime   time.Time
+}
+
+func newStagingFile(dir string) (*os.File, error) {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(filepath.Join(dir, hex.EncodeToString(b)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+}
+
+// WriteAt writes to the staging file. A write that would take the file past
+// its limit fails, and the whole upload is then discarded at its close.
+func (u *stagedFile) WriteAt(p []byte, off int64) (int, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.err != nil {
+		return 0, u.err
+	}
+	if u.append {
+		off = u.size
+	}
+	if off < 0 || off+int64(len(p)) > u.limit {
+		u.err = failure("%s is larger than the %s limit for %s; the upload has been discarded", u.name, formatSize(u.limit), u.limitNote)
+		return 0, u.err
+	}
+	n, err := u.f.WriteAt(p, off)
+	if end := off + int64(n); end > u.size {
+		u.size = end
+	}
+	u.mtime = time.Now()
+	if err != nil {
+		u.sess.log.Error().Err(err).Str(logFile, u.name).Msg("write to staging file failed")
+		u.err = failure("%s could not be stored; the upload has been discarded, send it again", u.name)
+		return n, u.err
+	}
+	return n, nil
+}
+
+// TransferError is called by the SFTP server when the connection breaks
+// with the handle still open: the upload is then never acknowledged.
+func (u *stagedFile) TransferError(error) {
+	u.mu.Lock()
+	u.aborted = true
+	u.mu.Unlock()
+}
+
+// closeHandle ends a handle, fsyncing the file unless the upload failed.
+// If the upload must be discarded, it returns why (for the audit log) and
+// the error for the client; otherwise why is "".
+func (u *stagedFile) closeHandle() (why string, err error) {
+	u.mu.Lock()
+	u.open = false
+	failed, aborted := u.err, u.aborted
+	var syncErr error
+	if failed == nil && !aborted {
+		syncErr = u.f.Sync()
+	}
+	u.f.Close()
+	u.f = nil
+	if failed == nil && !aborted && syncErr == nil {
+		u.done = true
+	}
+	u.mu.Unlock()
+	switch {
+	case aborted:
+		return "transfer aborted", failure("%s: transfer aborted; the upload has been discarded", u.name)
+	case failed != nil:
+		return "write failed", failed
+	case syncErr != nil:
+		u.sess.log.Error().Err(syncErr).Str(logFile, u.name).Msg("fsync of staging file failed")
+		return "fsync failed", failure("%s could not be stored durably; the upload has been discarded, send it again", u.name)
+	}
+	return "", nil
+}
+
+// info describes the upload in a listing.
+func (u *stagedFile) info() fileInfo {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return fileInfo{name: u.name, size: u.size, mode: 0o600, mtime: u.mtime}
+}
