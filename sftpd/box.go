@@ -9,9 +9,9 @@ import (
 // its sessions: uploads in progress and files just sent.
 type boxState struct {
 	mu      sync.Mutex
-	uploads map[string]*upload      // by client name
-	recent  map[string]sent         // by name
-	match   map[string]*matchUpload // uploads into /lost-pupils/match/, by name; see lost_match.go
+	uploads map[string]*upload     // by client name
+	recent  map[string]sent        // by name
+	kept    map[string]*keptUpload // uploads into kept folders, by virtual path; see kept.go
 }
 
 // sent is a file just acknowledged, kept visible read-only in /outbox for

@@ -62,6 +62,9 @@ func (s *session) rename(r *sftp.Request) error {
 	if src.report != nil || dst.report != nil {
 		return denied("reports cannot be renamed: download them")
 	}
+	if src.doc != nil || dst.doc != nil {
+		return s.docRename(src, dst)
+	}
 	if src.name == "" || dst.name == "" || src.folder.name != spool.Outbox || dst.folder.name != spool.Outbox {
 		return denied("only a file uploaded into /outbox/ under a temporary name (such as NAME.filepart) can be renamed, to its final name in /outbox/")
 	}
@@ -118,6 +121,9 @@ func (s *session) remove(r *sftp.Request) error {
 	}
 	if t.lost != nil {
 		return s.lostRemove(t)
+	}
+	if t.doc != nil {
+		return s.docRemove(t)
 	}
 	if t.folder != nil && t.folder.withdr && t.name != "" {
 		return s.withdrawRemove(t)

@@ -79,7 +79,14 @@ func (s *Server) identify(sc *ssh.ServerConn, host string) (Identity, view, erro
 	who := Identity{Login: u.Login, Mailbox: u.Mailbox, Role: u.Role, Remote: host}
 	v := view{box: u.Mailbox}
 	for _, f := range foldersFor(u.Role) {
-		if f.report && s.reports == nil || f.lost && s.lost == nil || f.withdr && s.withdrawals == nil {
+		switch {
+		case f.msgs:
+			f.docs = s.messages
+		case f.admin:
+			f.docs = s.admin
+		}
+		if f.report && s.reports == nil || f.lost && s.lost == nil || f.withdr && s.withdrawals == nil ||
+			(f.msgs || f.admin) && f.docs == nil {
 			continue // not served by this server
 		}
 		v.folders = append(v.folders, f)

@@ -36,6 +36,9 @@ func (s *session) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		if t.report != nil {
 			return s.reportList(t)
 		}
+		if t.doc != nil {
+			return s.docList(t)
+		}
 		if t.folder.withdr && t.name == "" {
 			return s.withdrawList()
 		}
@@ -77,6 +80,8 @@ func (s *session) stat(t target) (os.FileInfo, error) {
 		return s.lostStat(t)
 	case t.report != nil:
 		return s.reportStat(t)
+	case t.doc != nil:
+		return s.docStat(t)
 	case t.folder.withdr && t.name != "":
 		return s.withdrawStat(t)
 	case t.name == "":

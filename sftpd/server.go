@@ -49,6 +49,8 @@ type Server struct {
 	reports Reports
 
 	withdrawals Withdrawals
+	messages    Documents
+	admin       Documents
 	metrics     Metrics
 	log         zerolog.Logger
 	now         func() time.Time
@@ -81,9 +83,13 @@ type Deps struct {
 	Reports  Reports    // nil: no /reports
 	// Withdrawals, if set, gives LA users /withdraw/.
 	Withdrawals Withdrawals
-	Metrics     Metrics // nil: NoMetrics
-	Log         zerolog.Logger
-	Now         func() time.Time
+	// Messages, if set, gives mailbox users /messages/.
+	Messages Documents
+	// Admin, if set, gives LA database administrators /admin/.
+	Admin   Documents
+	Metrics Metrics // nil: NoMetrics
+	Log     zerolog.Logger
+	Now     func() time.Time
 }
 
 // New returns a server ready to Listen.
@@ -102,6 +108,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, ledger: d.Ledger, hasher: d.Hasher, spool: d.Spool, checker: d.Checker, events: d.Events, lost: d.Lost, reports: d.Reports, withdrawals: d.Withdrawals,
+		messages: d.Messages, admin: d.Admin,
 		log: d.Log, now: d.Now,
 		addrGuard:  auth.NewAddressGuard(cfg.AddressLockout),
 		loginGuard: auth.NewAddressGuard(cfg.Lockout),

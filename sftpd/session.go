@@ -72,7 +72,7 @@ func (s *session) cleanup() {
 	for _, u := range left {
 		s.discard(u, "session ended before the upload completed")
 	}
-	s.matchCleanup()
+	s.keptCleanup()
 }
 
 func (s *session) audit(event, object, detail string) {

@@ -53,6 +53,9 @@ func (s *session) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	if t.report != nil {
 		return s.reportRead(t)
 	}
+	if t.doc != nil {
+		return s.docRead(t)
+	}
 	if t.folder != nil && t.folder.withdr && t.name != "" {
 		return s.withdrawRead(t)
 	}
@@ -124,6 +127,9 @@ func (s *session) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	}
 	if err == nil && t.lost != nil {
 		return s.lostWrite(t, r.Pflags())
+	}
+	if err == nil && t.doc != nil {
+		return s.docWrite(t, r.Pflags())
 	}
 	if err != nil && s.hasOutbox() {
 		// A hidden name in /outbox: say what is wrong with the name.

@@ -15,7 +15,19 @@ type folder struct {
 	lost   bool   // the Lost Pupil Database's virtual folder
 	report bool   // the reports' virtual folder
 	withdr bool   // an LA's uncollected transfers it may withdraw
+	msgs   bool   // the secure messages
+	admin  bool   // an LA's administration files
+
+	docs Documents // the service keeping a messages or admin folder
 }
+
+func (f *folder) isDocs() bool { return f.docs != nil }
+
+// The folders kept by services.
+const (
+	messagesFolder = "messages"
+	adminFolder    = "admin"
+)
 
 // foldersFor returns the folders a role sees, in listing order. A folder a
 // role does not see does not exist for it.
@@ -25,17 +37,21 @@ func foldersFor(role string) []folder {
 	rejected := folder{name: spool.Rejected, delete: true}
 	copies := folder{name: spool.Copies, delete: true}
 	reports := folder{name: reportsFolder, report: true}
+	messages := folder{name: messagesFolder, msgs: true}
+	admin := folder{name: adminFolder, admin: true}
 	switch role {
 	case "la-lost-pupil", "la-lost-pupil-transfer":
-		return []folder{outbox, inbox, rejected, {name: lostFolder, lost: true}, reports}
+		return []folder{outbox, inbox, rejected, {name: lostFolder, lost: true}, reports, messages}
 	case "school", "la-plasc", "la-admissions":
-		return []folder{outbox, inbox, rejected, reports}
-	case "la-user", "la-school", "la-dba":
-		return []folder{outbox, inbox, rejected, copies, reports, {name: withdrawFolder, withdr: true}}
+		return []folder{outbox, inbox, rejected, reports, messages}
+	case "la-user", "la-school":
+		return []folder{outbox, inbox, rejected, copies, reports, {name: withdrawFolder, withdr: true}, messages}
+	case "la-dba":
+		return []folder{outbox, inbox, rejected, copies, reports, {name: withdrawFolder, withdr: true}, messages, admin}
 	case "admin": // sends for any mailbox; rejections come back here
 		return []folder{outbox, rejected, reports}
-	case "la-dba-view": // no files
-		return []folder{reports}
+	case "la-dba-view": // its LA's users and reports; no files
+		return []folder{reports, admin}
 	default:
 		return nil
 	}
@@ -48,6 +64,7 @@ type target struct {
 	name   string   // file name within the folder; empty for a folder
 	lost   []string // under /lost-pupils: the path below it (non-nil)
 	report []string // under /reports: the path below it (non-nil)
+	doc    []string // under a Documents folder: the path below it (non-nil)
 }
 
 // resolve maps a client path onto the view. Anything that is not the root,
@@ -75,6 +92,17 @@ func (v *view) resolve(p string) (target, error) {
 	}
 	if f.lost {
 		return v.resolveLost(clean, f, parts[1:])
+	}
+	if f.isDocs() {
+		if len(parts) > 3 {
+			return target{}, notFound(clean)
+		}
+		for _, p := range parts[1:] {
+			if strings.HasPrefix(p, ".") {
+				return target{}, notFound(clean)
+			}
+		}
+		return target{path: clean, folder: f, doc: append([]string{}, parts[1:]...)}, nil
 	}
 	if f.report {
 		if len(parts) > 3 {
