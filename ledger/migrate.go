@@ -224,6 +224,45 @@ CREATE TABLE upload_senders (
 	PRIMARY KEY (box, name)
 );
 `,
+	// 8: secure messages, their recipients, and each mailbox's message
+	// groups and templates.
+	`
+CREATE TABLE messages (
+	id          INTEGER PRIMARY KEY,
+	kind        TEXT NOT NULL DEFAULT 'message' CHECK (kind IN ('message','returned')),
+	sender      TEXT NOT NULL,
+	login       TEXT NOT NULL,
+	upload_name TEXT NOT NULL,
+	to_line     TEXT NOT NULL,
+	subject     TEXT NOT NULL,
+	body        TEXT NOT NULL,
+	sent_at     TEXT NOT NULL,
+	sender_hidden INTEGER NOT NULL DEFAULT 0,
+	outbox_hidden INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX messages_sender ON messages(sender, sent_at);
+CREATE INDEX messages_sent_at ON messages(sent_at);
+
+CREATE TABLE message_recipients (
+	message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+	mailbox    TEXT NOT NULL,
+	la         TEXT NOT NULL,
+	read_at    TEXT,
+	deleted    INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (message_id, mailbox)
+);
+CREATE INDEX message_recipients_mailbox ON message_recipients(mailbox, message_id);
+CREATE INDEX message_recipients_la ON message_recipients(la, message_id);
+
+CREATE TABLE message_files (
+	mailbox    TEXT NOT NULL,
+	kind       TEXT NOT NULL CHECK (kind IN ('group','template')),
+	name       TEXT NOT NULL COLLATE NOCASE,
+	body       TEXT NOT NULL,
+	updated_at TEXT NOT NULL,
+	PRIMARY KEY (mailbox, kind, name)
+);
+`,
 }
 
 // migrate applies every migration newer than the database's user_version,

@@ -3,6 +3,7 @@ package routing
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -118,6 +119,61 @@ func FuzzReadCTF(f *testing.F) {
 				if e == nil || e.Error() == "" {
 					t.Fatal("empty error")
 				}
+			}
+		}
+	})
+}
+
+// FuzzParseMessage checks that any uploaded message either parses into a
+// sendable draft or is refused with reasons, and never both.
+func FuzzParseMessage(f *testing.F) {
+	for _, s := range []string{
+		"To: 8231234, 823LLLL\nSubject: Missing CTF\n\nPlease send it.\n",
+		"To: my-schools\r\nSubject: s\r\nTemplate: request\r\n\r\n",
+		"To: XXXXXXX\nCc: x\n\n",
+		"\xef\xbb\xbfSubject: only\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, problems := ParseMessage(b)
+		if problems != nil {
+			if !reflect.DeepEqual(d, Draft{}) {
+				t.Fatalf("refused message returned a draft: %+v", d)
+			}
+			for _, p := range problems {
+				if p == "" {
+					t.Fatal("empty problem")
+				}
+			}
+			return
+		}
+		if len(d.To) == 0 || d.Subject == "" || strings.TrimSpace(d.Body) == "" && d.Template == "" {
+			t.Fatalf("accepted an incomplete message: %+v", d)
+		}
+		for _, r := range d.To {
+			if r == "" || strings.ContainsAny(r, ",; \t\n") {
+				t.Fatalf("bad recipient %q", r)
+			}
+		}
+		if strings.Contains(d.Body, "\r\n") {
+			t.Fatalf("body keeps CRLF: %q", d.Body)
+		}
+	})
+}
+
+// FuzzParseGroup checks group files: codes only, or reasons.
+func FuzzParseGroup(f *testing.F) {
+	f.Add([]byte("# Bedford\n8231234, 8232345\n823llll\n"))
+	f.Add([]byte("ampthill\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		codes, problems := ParseGroup(b)
+		if (codes == nil) == (problems == nil) {
+			t.Fatalf("ParseGroup = %q, %q", codes, problems)
+		}
+		for _, c := range codes {
+			if !looksLikeCode(c) {
+				t.Fatalf("accepted %q", c)
 			}
 		}
 	})
