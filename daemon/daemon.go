@@ -19,6 +19,7 @@ import (
 	"github.com/s2sd/s2sd/jobs"
 	"github.com/s2sd/s2sd/ledger"
 	"github.com/s2sd/s2sd/mailer"
+	"github.com/s2sd/s2sd/messaging"
 	"github.com/s2sd/s2sd/metrics"
 	"github.com/s2sd/s2sd/routing"
 	"github.com/s2sd/s2sd/sftpd"
@@ -133,6 +134,10 @@ func (d *Daemon) start(ctx context.Context, layout spool.Layout, hostKeys []ssh.
 	d.scheduler.Start()
 	d.Hasher = auth.NewHasher(auth.DefaultParams(), cfg.Auth.MaxConcurrentHashes)
 	h := hooks{router: d.Router, routes: d.routes, log: d.log}
+	msgs, err := messaging.New(d.Ledger, messaging.Options{Recent: cfg.SFTP.RecentWindow, Kick: d.Mailer.Kick, Log: d.log.With().Str("component", "messaging").Logger()})
+	if err != nil {
+		return err
+	}
 	d.SFTP, err = sftpd.New(sftpdConfig(cfg), sftpd.Deps{
 		Ledger:      d.Ledger,
 		Hasher:      d.Hasher,
@@ -143,6 +148,7 @@ func (d *Daemon) start(ctx context.Context, layout spool.Layout, hostKeys []ssh.
 		Lost:        h,
 		Reports:     newReportHooks(d.Ledger, d.log),
 		Withdrawals: withdrawals{ledger: d.Ledger, jobs: d.Jobs},
+		Messages:    messageHooks{msgs},
 		Metrics:     d.Metrics,
 		Log:         d.log.With().Str("component", "sftpd").Logger(),
 	})

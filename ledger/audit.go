@@ -21,6 +21,10 @@ const (
 	EventSearch        = "lost-search"
 	EventClaim         = "lost-claim"
 	EventRejected      = "rejected"
+	EventMessageSent   = "message-sent"
+	EventMessageBack   = "message-returned"
+	EventMessageRead   = "message-read"
+	EventMessageFile   = "message-file"
 )
 
 // Event is one audit log entry. Detail never holds secrets or pupil data.

@@ -135,6 +135,10 @@ func recipient(tok string) (string, error) {
 	return "", fmt.Errorf("%q is neither a code (7 characters, e.g. 8231234 or 823LLLL) nor a group name", tok)
 }
 
+// IsMailboxCode reports whether a recipient of a Draft is a mailbox code
+// rather than a group name.
+func IsMailboxCode(s string) bool { return looksLikeCode(s) }
+
 // looksLikeCode reports whether s has the shape of a mailbox code.
 func looksLikeCode(s string) bool {
 	return len(s) == 7 && allDigits(s[:3]) && kindOfSuffix(s[3:]) != ""
