@@ -38,11 +38,14 @@ type Rules struct {
 	// MetadataYears: ledger rows without pupil data are kept for reports
 	// this many years.
 	MetadataYears int `toml:"metadata_years"`
+	// MessageDays: secure messages are deleted, for sender and
+	// recipients alike, this many days after they were sent.
+	MessageDays int `toml:"message_days"`
 }
 
 // DefaultRules are SPEC section 5's.
 func DefaultRules() Rules {
-	return Rules{UncollectedMonths: 2, CollectedDays: 14, RejectedDays: 14, LostNoticeDays: 30, MetadataYears: 6}
+	return Rules{UncollectedMonths: 2, CollectedDays: 14, RejectedDays: 14, LostNoticeDays: 30, MetadataYears: 6, MessageDays: 31}
 }
 
 // Validate names the rule that is wrong.
@@ -51,7 +54,8 @@ func (r Rules) Validate() error {
 		key string
 		v   int
 	}{{"uncollected_months", r.UncollectedMonths}, {"collected_days", r.CollectedDays},
-		{"rejected_days", r.RejectedDays}, {"lost_notice_days", r.LostNoticeDays}, {"metadata_years", r.MetadataYears}} {
+		{"rejected_days", r.RejectedDays}, {"lost_notice_days", r.LostNoticeDays}, {"metadata_years", r.MetadataYears},
+		{"message_days", r.MessageDays}} {
 		if f.v <= 0 {
 			return fmt.Errorf("config: retention.%s: must be greater than zero", f.key)
 		}

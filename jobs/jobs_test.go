@@ -273,3 +273,54 @@ func TestMatchFilesDeleted(t *testing.T) {
 		t.Fatalf("left %v", got)
 	}
 }
+
+// TestMessagesDeletedAfter31Days: a secure message goes, read or not,
+// for its sender and every recipient, 31 days after it was sent.
+func TestMessagesDeletedAfter31Days(t *testing.T) {
+	ctx := context.Background()
+	start := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	s := newSite(t, start)
+	send := func(at time.Time, to ...string) {
+		m := ledger.Message{Kind: ledger.MessageSent, Sender: "823LLLL", Login: "cbc", UploadName: "m.txt", To: "x",
+			Subject: "s", Body: "b", SentAt: at}
+		for _, c := range to {
+			m.Recipients = append(m.Recipients, ledger.Recipient{Mailbox: c, LA: "823"})
+		}
+		if _, err := s.ledger.SendMessage(ctx, m, ledger.Event{At: at, Event: ledger.EventMessageSent}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(start, "8231234", "8232345")
+	send(start.Add(24*time.Hour), "8231234")
+	if err := s.ledger.MarkMessageRead(ctx, "8231234", 1, start.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	count := func() (inbox, sent int) {
+		in, err := s.ledger.Inbox(ctx, "8231234")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := s.ledger.Sent(ctx, "823LLLL", false, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(in), len(out)
+	}
+	for _, step := range []struct {
+		at            time.Time
+		deleted       int64
+		inbox, sentTo int
+	}{
+		{start.AddDate(0, 0, 31).Add(-time.Second), 0, 2, 2},
+		{start.AddDate(0, 0, 31), 1, 1, 1},
+		{start.AddDate(0, 0, 32), 1, 0, 0},
+	} {
+		r, err := s.jobs.Retention(ctx, step.at)
+		if err != nil || r.MessagesDeleted != step.deleted {
+			t.Fatalf("retention at %s: %+v, %v; want %d messages deleted", step.at, r, err, step.deleted)
+		}
+		if in, sent := count(); in != step.inbox || sent != step.sentTo {
+			t.Fatalf("after retention at %s: inbox %d, sent %d; want %d, %d", step.at, in, sent, step.inbox, step.sentTo)
+		}
+	}
+}

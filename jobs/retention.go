@@ -16,6 +16,7 @@ type Report struct {
 	Expired, Purged, RejectedDeleted, LostRemoved, LostNotices int
 	MatchFilesDeleted                                          int
 	MetadataPurged                                             int64
+	MessagesDeleted                                            int64
 }
 
 // Retention applies every retention rule as of now. Each step deletes
@@ -25,7 +26,7 @@ func (j *Jobs) Retention(ctx context.Context, now time.Time) (Report, error) {
 	var r Report
 	defer j.countDeletions(&r)
 	steps := []func(context.Context, time.Time, *Report) error{
-		j.expireUncollected, j.purgeCollected, j.deleteRejected, j.lostPupils, j.deleteMatchFiles, j.purgeMetadata,
+		j.expireUncollected, j.purgeCollected, j.deleteRejected, j.lostPupils, j.deleteMatchFiles, j.purgeMetadata, j.purgeMessages,
 	}
 	for _, step := range steps {
 		if err := step(ctx, now, &r); err != nil {
@@ -33,7 +34,8 @@ func (j *Jobs) Retention(ctx context.Context, now time.Time) (Report, error) {
 		}
 	}
 	j.log.Info().Int("expired", r.Expired).Int("purged", r.Purged).Int("rejected_deleted", r.RejectedDeleted).
-		Int("lost_removed", r.LostRemoved).Int64("metadata_purged", r.MetadataPurged).Msg("retention run")
+		Int("lost_removed", r.LostRemoved).Int64("metadata_purged", r.MetadataPurged).
+		Int64("messages_deleted", r.MessagesDeleted).Msg("retention run")
 	return r, nil
 }
 
@@ -222,3 +224,11 @@ func (j *Jobs) deleteMatchFiles(ctx context.Context, now time.Time, r *Report) e
 // matchFolder is where batch-matching files live in an LA's spool
 // directory (delivery.MatchFolder).
 const matchFolder = "lostmatch"
+
+// purgeMessages deletes secure messages sent more than the rule's days
+// ago, read or not.
+func (j *Jobs) purgeMessages(ctx context.Context, now time.Time, r *Report) error {
+	n, err := j.ledger.PurgeMessages(ctx, now.AddDate(0, 0, -j.rules.MessageDays))
+	r.MessagesDeleted = n
+	return err
+}

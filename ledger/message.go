@@ -191,10 +191,10 @@ func affectMessage(res sql.Result, err error) error {
 	return nil
 }
 
-// PurgeMessages deletes the messages sent before cutoff, for every
+// PurgeMessages deletes the messages sent at or before cutoff, for every
 // sender and recipient, and returns how many.
 func (l *Ledger) PurgeMessages(ctx context.Context, cutoff time.Time) (int64, error) {
-	res, err := l.db.ExecContext(ctx, `DELETE FROM messages WHERE sent_at < ?`, formatTime(cutoff))
+	res, err := l.db.ExecContext(ctx, `DELETE FROM messages WHERE sent_at <= ?`, formatTime(cutoff))
 	if err != nil {
 		return 0, err
 	}

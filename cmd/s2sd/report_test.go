@@ -76,7 +76,7 @@ func TestReportFormats(t *testing.T) {
 ]
 `, append([]string{"report", "lost-numbers", "--format", "json", "--mailbox", "823LLLL"}, scenarioDates...)...)
 	// A report with no rows: the header alone, or an empty array.
-	s.must("SENT  TO  TO_NAME  READ  READ_ON\n", "report", "messages", "--format", "table")
+	s.must("LA  LA_NAME  CODE  NAME  RECEIVED  READ  UNREAD  OLDEST_UNREAD\n", "report", "messages", "--format", "table")
 	s.must("[]\n", "report", "messages", "--format", "json")
 	// With only --to, the longest period that ends then: seven years.
 	s.must(reportstest.AmpthillSentJulyToOctober, "report", "sent", "--mailbox", "8231234", "--to", "2025-10-31")

@@ -94,7 +94,9 @@ id,uploaded,file,kind,from,from_name,to,to_name,size,state,first_downloaded,last
 7,2026-01-20 10:00,8231234_823LLLL_NOTES.ZIP,generic,8231234,Ampthill,823LLLL,Central Beds,174,collected,2026-01-21 09:00,2026-02-01 09:30,2
 `),
 	"messages": CSV(`
-sent,to,to_name,read,read_on
+la,la_name,code,name,received,read,unread,oldest_unread
+823,Central Beds,8231234,Ampthill,2,2,0,
+823,Central Beds,8232345,Biggleswade,1,0,1,2026-03-10 10:00
 `),
 	"quality": CSV(`
 uploaded,file,from,from_name,to,to_name,outcome,finding
@@ -129,6 +131,10 @@ uploaded,file,from,from_name,to,to_name,outcome,finding
 // Anglesey is what Anglesey's LA roles read of the reports where it
 // differs from Central Beds: it claimed Quillfeather.
 var Anglesey = map[string]string{
+	"messages": CSV(`
+la,la_name,code,name,received,read,unread,oldest_unread
+660,Anglesey,660LLLL,Anglesey,1,0,1,2026-03-13 10:00
+`),
 	"sent": CSV(`
 id,uploaded,file,kind,from,from_name,to,to_name,addressed_to,size,pupils,state,state_changed,collected
 4,2025-11-10 11:00,6602001_CTF_8232345_001.XML,ctf,6602001,"Ysgol Môn, Amlwch",8232345,Biggleswade,,2000,1,awaiting,2025-11-10 11:00,
@@ -171,6 +177,12 @@ id,uploaded,file,kind,from,from_name,to,to_name,size,state,first_downloaded,last
 // Admin is what an admin reads where it differs from Central Beds: every
 // mailbox and every LA.
 var Admin = map[string]string{
+	"messages": CSV(`
+la,la_name,code,name,received,read,unread,oldest_unread
+660,Anglesey,660LLLL,Anglesey,1,0,1,2026-03-13 10:00
+823,Central Beds,8231234,Ampthill,2,2,0,
+823,Central Beds,8232345,Biggleswade,1,0,1,2026-03-10 10:00
+`),
 	"sent": CSV(`
 id,uploaded,file,kind,from,from_name,to,to_name,addressed_to,size,pupils,state,state_changed,collected
 2,2025-10-06 10:30,8231234_CTF_6602001_002.XML,ctf,8231234,Ampthill,6602001,"Ysgol Môn, Amlwch",,4000,3,collected,2025-10-07 14:15,2025-10-07 14:15

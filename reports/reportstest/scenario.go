@@ -20,6 +20,7 @@ import (
 	"github.com/s2sd/s2sd/delivery"
 	"github.com/s2sd/s2sd/internal/ctftest"
 	"github.com/s2sd/s2sd/ledger"
+	"github.com/s2sd/s2sd/messaging"
 	"github.com/s2sd/s2sd/routing"
 	"github.com/s2sd/s2sd/spool"
 )
@@ -61,6 +62,8 @@ const ZipSize = 174
 //  8. 2026-02-03 10:00 8231234 → 8251000 (closed; to its successor 8251001) CTF, 2 pupils, 3000 bytes; awaiting.
 //  9. 2026-03-02 10:00 6602001 → XXXXXXX, 2000 bytes: Pritchard, born 2015-01-10, M; still lost.
 //  10. 2026-04-14 09:00 823LLLL → 8231234 CTF, 1 pupil, 2000 bytes; collected 2026-04-15 08:00.
+//
+// Then the secure messages of (scenario).messages.
 func Build(t testing.TB, data string) *ledger.Ledger {
 	t.Helper()
 	ctx := context.Background()
@@ -142,6 +145,8 @@ func Build(t testing.TB, data string) *ledger.Ledger {
 	s.send(cbc, "823LLLL_CTF_8231234_001.XML", CTF("823LLLL", "8231234", 1, 2000))
 	s.at("2026-04-15T08:00")
 	s.collect(ampthill, "823LLLL_CTF_8231234_001.XML")
+
+	s.messages()
 
 	ts, err := led.Transfers(ctx, ledger.TransferFilter{})
 	if err != nil || len(ts) != 10 {
@@ -247,4 +252,53 @@ func Zip() []byte {
 		panic("reportstest: " + err.Error())
 	}
 	return b.Bytes()
+}
+
+// messages sends secure messages through the messaging service (ids 1
+// to 4), times in UTC:
+//
+//  1. 2026-03-10 10:00 823LLLL → 8231234, 8232345; read by 8231234 2026-03-11 09:00.
+//  2. 2026-03-12 10:00 6602001 → 8231234; read 2026-03-12 11:00.
+//  3. 2026-03-13 10:00 823LLLL → 660LLLL; unread.
+//  4. 2026-03-14 10:00 8232345's message without a subject, returned to it (not counted).
+func (s *scenario) messages() {
+	s.t.Helper()
+	ctx := context.Background()
+	svc, err := messaging.New(s.led, messaging.Options{Now: s.clock})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	send := func(from, to, name string) error {
+		p := filepath.Join(s.data, "message.txt")
+		text := "To: " + to + "\nSubject: Pupil records\n\nPlease check.\n"
+		if to == "" {
+			text = "To: 8231234\n\nno subject\n"
+		}
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			return err
+		}
+		return svc.Put(ctx, messaging.Who{Login: "user", Mailbox: from}, "outbox/"+name, p)
+	}
+	for _, m := range []struct{ at, from, to, readBy, readAt string }{
+		{"2026-03-10T10:00", "823LLLL", "8231234, 8232345", "8231234", "2026-03-11T09:00"},
+		{"2026-03-12T10:00", "6602001", "8231234", "8231234", "2026-03-12T11:00"},
+		{"2026-03-13T10:00", "823LLLL", "660LLLL", "", ""},
+	} {
+		s.at(m.at)
+		if err := send(m.from, m.to, "m.txt"); err != nil {
+			s.t.Fatalf("sending a message at %s: %v", m.at, err)
+		}
+		if m.readBy != "" {
+			s.at(m.readAt)
+			in, err := svc.List(ctx, messaging.Who{Mailbox: m.readBy}, messaging.Inbox)
+			if err != nil || len(in) == 0 {
+				s.t.Fatalf("inbox of %s: %v, %v", m.readBy, in, err)
+			}
+			svc.Opened(ctx, messaging.Who{Mailbox: m.readBy}, messaging.Inbox+"/"+in[len(in)-1].Name)
+		}
+	}
+	s.at("2026-03-14T10:00")
+	if err := send("8232345", "", "bad.txt"); err == nil {
+		s.t.Fatal("a message without a subject was sent")
+	}
 }
