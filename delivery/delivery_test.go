@@ -467,3 +467,69 @@ func mustSearch(t *testing.T, e *env, who Sender, q string) []LostFile {
 }
 
 func ctx() context.Context { return context.Background() }
+
+// TestSenderCarriedByFile: an upload whose staged file carries its sender
+// costs no ledger write when acknowledged, and a file found in an outbox
+// after a crash is routed as its carried sender; without the attribute
+// the ledger's record is used.
+func TestSenderCarriedByFile(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	staging := e.path("spool", "8231234", "staging")
+	os.MkdirAll(staging, 0o700)
+	carried := "8231234_CTF_8232345_031.XML"
+	f, err := os.Create(filepath.Join(staging, "upload"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(ctftest.Between("8231234", "8232345"))
+	if err := spool.WriteSender(f, spool.Sender{Login: "ampthill", Role: "school", Remote: "10.0.0.7"}); err != nil {
+		t.Skipf("this filesystem has no user extended attributes: %v", err)
+	}
+	f.Close()
+	e.router.ExpectStaged("8231234", carried, Sender{Login: "ampthill", Mailbox: "8231234", Role: routing.RoleSchool, Remote: "10.0.0.7"}, f.Name())
+	if _, ok, _ := e.ledger.GetUploadSender(ctx, "8231234", carried); ok {
+		t.Fatal("a carried sender was written to the ledger too")
+	}
+	os.MkdirAll(e.path("spool", "8231234", "outbox"), 0o700)
+	if err := spool.MoveNoReplace(f.Name(), e.path("spool", "8231234", "outbox", carried)); err != nil {
+		t.Fatal(err)
+	}
+	// The crash: the router's memory is gone; routing finds the file.
+	recorded := "8231234_CTF_8232345_032.XML"
+	e.router.Expect("8231234", recorded, Sender{Login: "office", Mailbox: "8231234", Role: routing.RoleSchool, Remote: "10.0.0.8"})
+	e.drop("8231234", recorded, ctftest.Between("8231234", "8232345"))
+	e.router = New(e.router.cfg, e.ledger, zerolog.Nop())
+	e.route("8231234", carried, nil)
+	e.route("8231234", recorded, nil)
+	for name, want := range map[string]string{carried: "ampthill 10.0.0.7", recorded: "office 10.0.0.8"} {
+		ts, err := e.ledger.Transfers(ctx, ledger.TransferFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, tr := range ts {
+			if tr.Name == name {
+				got = append(got, tr.SenderLogin)
+			}
+		}
+		var remote string
+		for _, ev := range mustAudit(t, e, ledger.EventUpload) {
+			if ev.Object == name {
+				remote = ev.Login + " " + ev.Remote
+			}
+		}
+		if len(got) != 1 || remote != want {
+			t.Errorf("%s: senders %q, audited upload %q; want one transfer and %q", name, got, remote, want)
+		}
+	}
+}
+
+func mustAudit(t *testing.T, e *env, event string) []ledger.Event {
+	t.Helper()
+	evs, err := e.ledger.AuditEvents(context.Background(), event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}

@@ -50,11 +50,15 @@ func (r *Router) route(ctx context.Context, k key, who *Sender) error {
 		if err != nil {
 			return err
 		}
+		now := r.cfg.Now()
+		// The upload's audit entry is written here rather than when sftpd
+		// acknowledged it, so that acknowledging costs no ledger commit.
 		up, _, err = r.ledger.BeginUpload(ctx, ledger.Upload{
 			Box: k.box, Name: k.name, Login: who.Login, Remote: who.Remote,
-			Size: size, SHA256: sum, ReceivedAt: r.cfg.Now(), Plan: p.encode(),
+			Size: size, SHA256: sum, ReceivedAt: now, Plan: p.encode(),
 			Reasons: strings.Join(p.Reasons, "\n"),
-		})
+		}, ledger.Event{At: now, Event: ledger.EventUpload, Login: who.Login, Mailbox: who.Mailbox, Remote: who.Remote,
+			Object: k.name, Detail: fmt.Sprintf("size=%d", size)})
 		if err != nil {
 			return err
 		}
@@ -186,12 +190,17 @@ func randomToken() string {
 	return hex.EncodeToString(b)
 }
 
-// recordedSender is who the ledger says sent a file that waited in an
-// outbox across a restart; nil if it was dropped by a local process.
+// recordedSender is who the file itself (spool.ReadSender) or else the
+// ledger says sent a file that waited in an outbox across a restart; nil
+// if it was dropped by a local process.
 func (r *Router) recordedSender(ctx context.Context, k key) (*Sender, error) {
-	s, ok, err := r.ledger.GetUploadSender(ctx, k.box, k.name)
-	if err != nil || !ok {
-		return nil, err
+	s, ok := spool.ReadSender(r.cfg.abs(spoolRel(k.box, spool.Outbox, k.name)))
+	if !ok {
+		us, found, err := r.ledger.GetUploadSender(ctx, k.box, k.name)
+		if err != nil || !found {
+			return nil, err
+		}
+		s = spool.Sender{Login: us.Login, Role: us.Role, Remote: us.Remote}
 	}
 	who := &Sender{Login: s.Login, Mailbox: k.box, Role: routing.Role(s.Role), Remote: s.Remote}
 	if k.box == spool.AdminBox {

@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/s2sd/s2sd/ledger"
+	"github.com/s2sd/s2sd/spool"
 )
 
 // Router routes acknowledged files. Open it with New, start its workers
@@ -62,11 +63,24 @@ func New(cfg Config, l *ledger.Ledger, log zerolog.Logger) *Router {
 // visible in the outbox, so that the watcher, if it sees the file first,
 // still records the right sender.
 func (r *Router) Expect(box, name string, who Sender) {
+	r.expect(box, name, who, false)
+}
+
+// ExpectStaged is Expect for a file about to be moved from staged into the
+// outbox. If the file carries its sender (spool.WriteSender), that is as
+// durable as the file and the ledger is not written: acknowledging the
+// upload then costs no commit.
+func (r *Router) ExpectStaged(box, name string, who Sender, staged string) {
+	s, ok := spool.ReadSender(staged)
+	r.expect(box, name, who, ok && s.Login == who.Login && s.Role == string(who.Role) && s.Remote == who.Remote)
+}
+
+func (r *Router) expect(box, name string, who Sender, carried bool) {
 	r.mu.Lock()
 	r.expected[key{box, name}] = who
 	r.mu.Unlock()
-	if who.Forward {
-		return // a forward is linked and submitted at once
+	if who.Forward || carried {
+		return // a forward is linked and submitted at once; a carried sender is on disk
 	}
 	// Durably too: after a crash, the start-up scan finds the file with no
 	// one in memory to say who sent it.

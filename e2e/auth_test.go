@@ -108,7 +108,7 @@ func TestLogins(t *testing.T) {
 			t.Errorf("user unlock printed %q", out)
 		}
 		got = d.tryLogins(t, attempt{"after_unlock", "127.0.0.2", "lockme", right})
-		if o := got["after_unlock"]; o.Result != "ok" || !slices.Equal(o.Root, []string{"inbox", "outbox", "rejected", "reports"}) {
+		if o := got["after_unlock"]; o.Result != "ok" || !slices.Equal(o.Root, []string{"inbox", "messages", "outbox", "rejected", "reports"}) {
 			t.Errorf("after user unlock: %+v, want a login", o)
 		}
 		d.waitAudit(t, "locked", func(e auditEvent) bool { return e.Login == "lockme" && e.Remote == "127.0.0.2" })
@@ -219,7 +219,7 @@ func TestLogins(t *testing.T) {
 			}
 			var root []string
 			r.ok("root", &root)
-			if !slices.Equal(root, []string{"inbox", "outbox", "rejected", "reports"}) {
+			if !slices.Equal(root, []string{"inbox", "messages", "outbox", "rejected", "reports"}) {
 				t.Errorf("after the change / lists %q", root)
 			}
 			got := d.tryLogins(t,
@@ -270,7 +270,7 @@ func TestLimits(t *testing.T) {
 		r := d.py(t, "auth_probe.py", map[string]any{
 			"mode": "conn_limit", "source": "127.0.0.3", "other": "127.0.0.4", "user": "ampthill", "password": password("ampthill"), "hold": 2,
 		}, nil)
-		root := []string{"inbox", "outbox", "rejected", "reports"}
+		root := []string{"inbox", "messages", "outbox", "rejected", "reports"}
 		for _, s := range []string{"hold1", "hold2", "other_source", "after_release"} {
 			var got []string
 			r.ok(s, &got)

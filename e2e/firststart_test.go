@@ -104,9 +104,9 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo login %s: %+v, want mailbox %s role %s", name, l, w[0], w[1])
 			continue
 		}
-		root := []string{"/inbox", "/outbox", "/rejected", "/reports"}
+		root := []string{"/inbox", "/messages", "/outbox", "/rejected", "/reports"}
 		if l.role == "la-user" {
-			root = []string{"/copies", "/inbox", "/outbox", "/rejected", "/reports", "/withdraw"}
+			root = []string{"/copies", "/inbox", "/messages", "/outbox", "/rejected", "/reports", "/withdraw"}
 		}
 		r := d.sftp(t, login{name: name, password: l.password}, "ls /\n")
 		if out := lines(r.stdout); r.code != 0 || len(out) != 2 || !slices.Equal(strings.Fields(out[1]), root) {

@@ -131,7 +131,7 @@ func TestOpenSSH(t *testing.T) {
 			}
 			out := lines(r.stdout)
 			i := slices.Index(out, "sftp> ls /")
-			if i < 0 || i+1 >= len(out) || !slices.Equal(strings.Fields(out[i+1]), []string{"/inbox", "/outbox", "/rejected", "/reports"}) {
+			if i < 0 || i+1 >= len(out) || !slices.Equal(strings.Fields(out[i+1]), []string{"/inbox", "/messages", "/outbox", "/rejected", "/reports"}) {
 				t.Errorf("ls / printed:\n%s", r.stdout)
 			}
 			f := longLine(t, r.stdout, lg.name)

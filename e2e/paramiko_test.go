@@ -328,7 +328,7 @@ func TestParamikoAuthRetry(t *testing.T) {
 		if s.OK {
 			json.Unmarshal(s.Value, &root)
 		}
-		if !s.OK || !slices.Equal(root, []string{"inbox", "outbox", "rejected", "reports"}) {
+		if !s.OK || !slices.Equal(root, []string{"inbox", "messages", "outbox", "rejected", "reports"}) {
 			t.Errorf("%s: %s %q %s; want a login that lists /", what, s.Kind, s.Msg, s.Value)
 		}
 	}

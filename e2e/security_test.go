@@ -104,7 +104,7 @@ func TestSecurity(t *testing.T) {
 			{name: "dotdot_read", op: "read", path: "/outbox/../../../etc/passwd", errno: enoent, msg: noSuch("/etc/passwd")},
 			{name: "relative_read", op: "read", path: "../../../../etc/shadow", errno: enoent, msg: noSuch("/etc/shadow")},
 			{name: "absolute_read", op: "read", path: "/etc/passwd", errno: enoent, msg: noSuch("/etc/passwd")},
-			{name: "dotdot_root", op: "list", path: "/../../", value: []string{"inbox", "outbox", "rejected", "reports"}},
+			{name: "dotdot_root", op: "list", path: "/../../", value: []string{"inbox", "messages", "outbox", "rejected", "reports"}},
 			{name: "dotdot_list", op: "list", path: "/../../etc", errno: enoent, msg: noSuch("/etc")},
 			{name: "dotdot_write", op: "write", path: "/../../tmp/" + name, errno: eacces, msg: "/tmp/" + name + onlyOutbox},
 			{name: "outbox_dotdot_write", op: "write", path: "/outbox/../../tmp/" + name, errno: eacces, msg: "/tmp/" + name + onlyOutbox},
@@ -181,7 +181,7 @@ func TestSecurity(t *testing.T) {
 			{name: "inbox", op: "list", path: "/inbox", errno: enoent, msg: noSuch("/inbox")},
 		})
 		d.runOps(t, passwordLogin("centralbeds"), []op{
-			{name: "root", op: "list", path: "/", value: []string{"copies", "inbox", "outbox", "rejected", "reports", "withdraw"}},
+			{name: "root", op: "list", path: "/", value: []string{"copies", "inbox", "messages", "outbox", "rejected", "reports", "withdraw"}},
 		})
 		d.runOps(t, passwordLogin("centralbedsview"), []op{
 			{name: "root", op: "list", path: "/", value: []string{"reports"}},
@@ -257,7 +257,7 @@ func TestSecurity(t *testing.T) {
 		var root []string
 		r.ok("sftp_after", &root)
 		r.ok("sftp_first_channel", &root)
-		if !slices.Equal(root, []string{"inbox", "outbox", "rejected", "reports"}) {
+		if !slices.Equal(root, []string{"inbox", "messages", "outbox", "rejected", "reports"}) {
 			t.Errorf("SFTP after the refused requests lists / as %q", root)
 		}
 	})
@@ -352,7 +352,7 @@ func TestSecurity(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.stderr, "debug1: Requesting authentication agent forwarding.") {
 			t.Fatalf("sftp -A: exit %d\nstderr:\n%s", r.code, r.stderr)
 		}
-		if out := lines(r.stdout); len(out) != 2 || !slices.Equal(strings.Fields(out[1]), []string{"/inbox", "/outbox", "/rejected", "/reports"}) {
+		if out := lines(r.stdout); len(out) != 2 || !slices.Equal(strings.Fields(out[1]), []string{"/inbox", "/messages", "/outbox", "/rejected", "/reports"}) {
 			t.Errorf("sftp -A: ls / printed %q", out)
 		}
 	})

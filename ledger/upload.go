@@ -44,8 +44,9 @@ func scanUpload(row interface{ Scan(...any) error }) (Upload, error) {
 
 // BeginUpload records a pending upload with its plan. If box/name already
 // has a pending upload (a crash interrupted it), that one is returned
-// unchanged with resumed set, so the same plan is carried out.
-func (l *Ledger) BeginUpload(ctx context.Context, u Upload) (_ Upload, resumed bool, err error) {
+// unchanged with resumed set, so the same plan is carried out. The audit
+// events, if any, are appended in the same transaction for a new upload.
+func (l *Ledger) BeginUpload(ctx context.Context, u Upload, audit ...Event) (_ Upload, resumed bool, err error) {
 	err = l.tx(ctx, func(tx *sql.Tx) error {
 		old, err := scanUpload(tx.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads
 			WHERE box = ? AND name = ? AND outcome = 'pending'`, u.Box, u.Name))
@@ -67,6 +68,11 @@ func (l *Ledger) BeginUpload(ctx context.Context, u Upload) (_ Upload, resumed b
 		}
 		u.ID, _ = res.LastInsertId()
 		u.Outcome = UploadPending
+		for _, e := range audit {
+			if err := insertAudit(ctx, tx, e); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	return u, resumed, err

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/s2sd/s2sd/spool"
 )
 
 // stagedFile is a file being uploaded into a staging file, shared by
@@ -20,6 +22,7 @@ type stagedFile struct {
 	limit     int64
 	limitNote string // what the limit is for, in the too-large message
 	append    bool
+	carry     *spool.Sender // if set, recorded in the file before its fsync
 
 	mu      sync.Mutex
 	f       *os.File
@@ -84,6 +87,11 @@ func (u *stagedFile) closeHandle() (why string, err error) {
 	failed, aborted := u.err, u.aborted
 	var syncErr error
 	if failed == nil && !aborted {
+		if u.carry != nil {
+			// Best effort: without extended attributes the router records
+			// the sender in the ledger instead.
+			spool.WriteSender(u.f, *u.carry)
+		}
 		syncErr = u.f.Sync()
 	}
 	u.f.Close()

@@ -24,10 +24,12 @@ type UploadChecker interface {
 
 // Events is told what happens to files, so that routing and the ledger can
 // follow. Acknowledging is called just before an upload becomes visible in
-// the outbox and Acknowledged just after (ok reports whether it did);
+// the outbox, with the staged file, which carries its sender if the
+// filesystem allows (spool.ReadSender), and Acknowledged just after (ok
+// reports whether it did);
 // Removing is called before a file is deleted and may refuse.
 type Events interface {
-	Acknowledging(who Identity, box, name string)
+	Acknowledging(who Identity, box, name, staged string)
 	Acknowledged(who Identity, box, name string, ok bool)
 	Downloaded(who Identity, box, folder, name string, complete bool)
 	Removing(who Identity, box, folder, name string) error
@@ -36,7 +38,7 @@ type Events interface {
 // NoEvents ignores every event.
 type NoEvents struct{}
 
-func (NoEvents) Acknowledging(Identity, string, string)            {}
+func (NoEvents) Acknowledging(Identity, string, string, string)    {}
 func (NoEvents) Acknowledged(Identity, string, string, bool)       {}
 func (NoEvents) Downloaded(Identity, string, string, string, bool) {}
 func (NoEvents) Removing(Identity, string, string, string) error   { return nil }
@@ -183,7 +185,8 @@ func (s *session) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 		return nil, clientError(s.logged(err))
 	}
 	u := &upload{stagedFile{sess: s, name: t.name, temp: temp, staged: f.Name(), limit: limit,
-		limitNote: "this kind of file", append: flags.Append, f: f, open: true, mtime: s.srv.now()}}
+		limitNote: "this kind of file", append: flags.Append, f: f, open: true, mtime: s.srv.now(),
+		carry: &spool.Sender{Login: s.who.Login, Role: s.who.Role, Remote: s.who.Remote}}}
 	box.uploads[t.name] = u
 	return u, nil
 }

@@ -65,7 +65,7 @@ func (u *upload) reopen(trunc, appendMode bool) error {
 func (s *session) commit(u *upload, name string) error {
 	box := s.srv.boxes.get(s.view.box)
 	dst := filepath.Join(s.srv.spool.Dir(s.view.box, spool.Outbox), name)
-	s.srv.events.Acknowledging(s.who, s.view.box, name)
+	s.srv.events.Acknowledging(s.who, s.view.box, name, u.staged)
 	box.mu.Lock()
 	err := spool.MoveNoReplace(u.staged, dst)
 	if err == nil {
@@ -84,7 +84,7 @@ func (s *session) commit(u *upload, name string) error {
 		s.discard(u, "commit failed")
 		return failure("%s could not be stored; the upload has been discarded, send it again", name)
 	}
-	s.audit(ledger.EventUpload, name, fmt.Sprintf("size=%d", u.size))
+	// The router audits the upload when it records it, in the same commit.
 	s.srv.metrics.Uploaded()
 	s.log.Info().Str(logFile, name).Int64(logSize, u.size).Msg("upload acknowledged")
 	return nil
