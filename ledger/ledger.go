@@ -26,7 +26,8 @@ const timeFormat = "2006-01-02T15:04:05.000000Z"
 
 // Ledger is an open ledger database.
 type Ledger struct {
-	db *sql.DB
+	db      *sql.DB
+	commits *groupCommit // every write transaction goes through it
 }
 
 // Open opens (creating if need be) the ledger at path and brings its schema
@@ -47,7 +48,7 @@ func Open(ctx context.Context, path string) (*Ledger, error) {
 		db.Close()
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	l := &Ledger{db: db}
+	l := &Ledger{db: db, commits: &groupCommit{db: db}}
 	if err := l.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate ledger %s: %w", path, err)
@@ -65,16 +66,10 @@ func (l *Ledger) SchemaVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
+// tx runs fn in a transaction and commits it, sharing the commit with
+// concurrent callers (see groupCommit). fn may run on another goroutine.
 func (l *Ledger) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := l.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return l.commits.run(ctx, fn)
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
