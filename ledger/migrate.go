@@ -224,6 +224,17 @@ CREATE TABLE upload_senders (
 	PRIMARY KEY (box, name)
 );
 `,
+	// 9 once merged after the secure messages' migration: the outcome of
+	// the last users.csv or schools.csv an LA uploaded into /admin/.
+	`
+CREATE TABLE admin_results (
+	la   TEXT NOT NULL,
+	file TEXT NOT NULL,
+	body BLOB NOT NULL,
+	at   TEXT NOT NULL,
+	PRIMARY KEY (la, file)
+);
+`,
 }
 
 // migrate applies every migration newer than the database's user_version,
