@@ -143,6 +143,7 @@ func (d *Daemon) start(ctx context.Context, layout spool.Layout, hostKeys []ssh.
 		Lost:        h,
 		Reports:     newReportHooks(d.Ledger, d.log),
 		Withdrawals: withdrawals{ledger: d.Ledger, jobs: d.Jobs},
+		Admin:       d.newAdminDocs(cfg, d.log.With().Str("component", "laadmin").Logger()),
 		Metrics:     d.Metrics,
 		Log:         d.log.With().Str("component", "sftpd").Logger(),
 	})
