@@ -149,6 +149,7 @@ func (d *Daemon) start(ctx context.Context, layout spool.Layout, hostKeys []ssh.
 		Reports:     newReportHooks(d.Ledger, d.log),
 		Withdrawals: withdrawals{ledger: d.Ledger, jobs: d.Jobs},
 		Messages:    messageHooks{msgs},
+		Admin:       d.newAdminDocs(cfg, d.log.With().Str("component", "laadmin").Logger()),
 		Metrics:     d.Metrics,
 		Log:         d.log.With().Str("component", "sftpd").Logger(),
 	})

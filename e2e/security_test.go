@@ -184,7 +184,7 @@ func TestSecurity(t *testing.T) {
 			{name: "root", op: "list", path: "/", value: []string{"copies", "inbox", "messages", "outbox", "rejected", "reports", "withdraw"}},
 		})
 		d.runOps(t, passwordLogin("centralbedsview"), []op{
-			{name: "root", op: "list", path: "/", value: []string{"reports"}},
+			{name: "root", op: "list", path: "/", value: []string{"admin", "reports"}},
 			{name: "inbox", op: "list", path: "/inbox", errno: enoent, msg: noSuch("/inbox")},
 			{name: "write", op: "write", path: "/outbox/" + name, errno: eacces, msg: "/outbox/" + name + ": your role cannot upload files"},
 		})

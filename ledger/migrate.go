@@ -263,6 +263,16 @@ CREATE TABLE message_files (
 	PRIMARY KEY (mailbox, kind, name)
 );
 `,
+	// 9: the outcome of the last users.csv or schools.csv an LA uploaded into /admin/.
+	`
+CREATE TABLE admin_results (
+	la   TEXT NOT NULL,
+	file TEXT NOT NULL,
+	body BLOB NOT NULL,
+	at   TEXT NOT NULL,
+	PRIMARY KEY (la, file)
+);
+`,
 }
 
 // migrate applies every migration newer than the database's user_version,

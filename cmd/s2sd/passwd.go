@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s2sd/s2sd/accounts"
 	"github.com/s2sd/s2sd/auth"
 	"github.com/s2sd/s2sd/config"
 	"github.com/s2sd/s2sd/ledger"
@@ -115,7 +116,7 @@ func (c *UserPasswdCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	var notices []ledger.Mail
 	if pw.temporary {
-		notices = accountNotices(ctx, led, cfg, u, pw.text, true, time.Now())
+		notices = accounts.Notices(ctx, led, cfg.Listen, u, pw.text, true, time.Now())
 	}
 	if err := led.SetPassword(ctx, u.Login, hash, pw.temporary, notices...); err != nil {
 		return userError(u.Login, err)

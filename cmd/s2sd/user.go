@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s2sd/s2sd/accounts"
 	"github.com/s2sd/s2sd/auth"
 	"github.com/s2sd/s2sd/ledger"
 	"github.com/s2sd/s2sd/routing"
@@ -90,7 +91,7 @@ func (c *UserAddCmd) Run(ctx context.Context, g *Globals) error {
 	if pw.temporary {
 		temp = pw.text
 	}
-	if _, err := led.AddUser(ctx, u, now, accountNotices(ctx, led, cfg, u, temp, false, now)...); errors.Is(err, ledger.ErrExists) {
+	if _, err := led.AddUser(ctx, u, now, accounts.Notices(ctx, led, cfg.Listen, u, temp, false, now)...); errors.Is(err, ledger.ErrExists) {
 		return fmt.Errorf("user %s already exists", c.Login)
 	} else if err != nil {
 		return err
@@ -151,7 +152,7 @@ func (c *UserAddCmd) mailbox(ctx context.Context, led *ledger.Ledger, r routing.
 	}
 	if routing.Kind(m.Kind) != r.MailboxKind() {
 		return "", fmt.Errorf("role %s belongs in %s, but %s is %s: give a matching --mailbox, or a role for that mailbox (%s)",
-			string(r), describeKind(r.MailboxKind()), m.Code, describeKind(routing.Kind(m.Kind)), strings.Join(rolesFor(routing.Kind(m.Kind)), ", "))
+			string(r), describeKind(r.MailboxKind()), m.Code, describeKind(routing.Kind(m.Kind)), strings.Join(accounts.RolesFor(routing.Kind(m.Kind)), ", "))
 	}
 	if m.Status != ledger.StatusOpen {
 		return "", fmt.Errorf("mailbox %s is closed: add the user to its successor or another open mailbox", m.Code)
