@@ -47,7 +47,9 @@ var (
 // discards the session's unacknowledged uploads.
 func (s *session) serve(ch io.ReadWriteCloser) error {
 	h := sftp.Handlers{FileGet: s, FilePut: s, FileCmd: s, FileList: s}
-	rs := sftp.NewRequestServer(ch, h, sftp.WithStartDirectory("/"))
+	// limitsStream lets OpenSSH's client move 255 KiB per request, and
+	// the request server answers reads that large.
+	rs := sftp.NewRequestServer(newLimitsStream(ch), h, sftp.WithStartDirectory("/"), sftp.WithRSMaxTxPacket(maxDataLength))
 	err := rs.Serve()
 	rs.Close()
 	s.cleanup()

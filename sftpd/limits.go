@@ -1,0 +1,210 @@
+package sftpd
+
+import (
+	"encoding/binary"
+	"io"
+	"sync"
+)
+
+// SFTP packet types and the extension this file adds.
+const (
+	fxpVersion       = 2
+	fxpExtended      = 200
+	fxpExtendedReply = 201
+	limitsExtension  = "limits@openssh.com"
+)
+
+// The limits s2sd announces: the largest packet pkg/sftp reads (256 KiB),
+// and reads and writes of that less room for their headers, as OpenSSH's
+// sftp-server does. OpenSSH's sftp client then moves 255 KiB per request
+// instead of its default 32 KiB.
+const (
+	maxPacketLength = 256 << 10
+	maxDataLength   = maxPacketLength - 1024
+)
+
+// limitsStream sits between a session channel and pkg/sftp's request
+// server, which knows nothing of limits@openssh.com: it adds the
+// extension to the server's VERSION and answers the client's request for
+// it itself. Everything else passes through untouched and uncopied; the
+// stream only follows packet boundaries, so that its own reply never
+// lands inside a packet the request server is writing.
+type limitsStream struct {
+	ch io.ReadWriteCloser
+
+	// read side, used only by the request server's reading goroutine
+	inLeft int    // bytes of the current inbound packet still to pass on
+	inBuf  []byte // bytes read ahead and not yet passed on
+
+	// write side
+	mu       sync.Mutex
+	boundary *sync.Cond // signalled when outLeft returns to zero
+	outLeft  int        // bytes of the current outbound packet still to come
+	outHead  []byte     // the start of an outbound packet, until its length is known
+	version  []byte     // the VERSION packet's body, while it is being written
+	verLeft  int        // bytes of it still to come
+	versiond bool       // the VERSION packet has gone out
+}
+
+func newLimitsStream(ch io.ReadWriteCloser) *limitsStream {
+	s := &limitsStream{ch: ch}
+	s.boundary = sync.NewCond(&s.mu)
+	return s
+}
+
+func (s *limitsStream) Close() error { return s.ch.Close() }
+
+// Read passes inbound packets on, except a limits@openssh.com request,
+// which it answers.
+func (s *limitsStream) Read(p []byte) (int, error) {
+	for {
+		if len(s.inBuf) > 0 {
+			n := copy(p, s.inBuf)
+			s.inBuf = s.inBuf[n:]
+			return n, nil
+		}
+		if s.inLeft > 0 {
+			if len(p) > s.inLeft {
+				p = p[:s.inLeft]
+			}
+			n, err := s.ch.Read(p)
+			s.inLeft -= n
+			return n, err
+		}
+		// At a packet boundary: look at its length and type.
+		var head [5]byte
+		if _, err := io.ReadFull(s.ch, head[:5]); err != nil {
+			return 0, err
+		}
+		length := int(binary.BigEndian.Uint32(head[:4]))
+		if length < 1 || length > maxPacketLength {
+			s.inBuf, s.inLeft = append([]byte(nil), head[:5]...), max(length-1, 0)
+			continue // the request server refuses it
+		}
+		if head[4] != fxpExtended || length > 1024 {
+			s.inBuf, s.inLeft = append([]byte(nil), head[:5]...), length-1
+			continue
+		}
+		body := make([]byte, length-1)
+		if _, err := io.ReadFull(s.ch, body); err != nil {
+			return 0, err
+		}
+		if id, ok := limitsRequest(body); ok {
+			if err := s.replyLimits(id); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		s.inBuf = append(head[:5:5], body...)
+	}
+}
+
+// limitsRequest reports whether an EXTENDED packet's body (after its
+// type) asks for limits@openssh.com, and returns its request id.
+func limitsRequest(body []byte) (uint32, bool) {
+	if len(body) < 8 {
+		return 0, false
+	}
+	id := binary.BigEndian.Uint32(body)
+	n := int(binary.BigEndian.Uint32(body[4:]))
+	if n != len(limitsExtension) || len(body) < 8+n || string(body[8:8+n]) != limitsExtension {
+		return 0, false
+	}
+	return id, true
+}
+
+// replyLimits answers a limits@openssh.com request between two of the
+// request server's packets.
+func (s *limitsStream) replyLimits(id uint32) error {
+	b := make([]byte, 0, 4+1+4+32)
+	b = binary.BigEndian.AppendUint32(b, 1+4+32)
+	b = append(b, fxpExtendedReply)
+	b = binary.BigEndian.AppendUint32(b, id)
+	b = binary.BigEndian.AppendUint64(b, maxPacketLength)
+	b = binary.BigEndian.AppendUint64(b, maxDataLength) // read length
+	b = binary.BigEndian.AppendUint64(b, maxDataLength) // write length
+	b = binary.BigEndian.AppendUint64(b, 0)             // open handles: no limit
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.outLeft > 0 || len(s.outHead) > 0 || s.verLeft > 0 {
+		s.boundary.Wait()
+	}
+	_, err := s.ch.Write(b)
+	return err
+}
+
+// Write passes the request server's packets on, following their
+// boundaries, and adds limits@openssh.com to its VERSION packet.
+func (s *limitsStream) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	written := 0
+	for len(p) > 0 {
+		if s.verLeft > 0 { // inside VERSION: gather it
+			n := min(len(p), s.verLeft)
+			s.version = append(s.version, p[:n]...)
+			s.verLeft -= n
+			p, written = p[n:], written+n
+			if s.verLeft == 0 {
+				if err := s.writeVersion(); err != nil {
+					return written, err
+				}
+			}
+			continue
+		}
+		if s.outLeft > 0 { // inside a packet: pass it through
+			n := min(len(p), s.outLeft)
+			m, err := s.ch.Write(p[:n])
+			written += m
+			s.outLeft -= m
+			if err != nil {
+				return written, err
+			}
+			p = p[n:]
+			if s.outLeft == 0 {
+				s.boundary.Broadcast()
+			}
+			continue
+		}
+		// At a boundary: gather the length and type.
+		need := 5 - len(s.outHead)
+		if len(p) < need {
+			s.outHead = append(s.outHead, p...)
+			written += len(p)
+			return written, nil
+		}
+		s.outHead = append(s.outHead, p[:need]...)
+		p, written = p[need:], written+need
+		length := int(binary.BigEndian.Uint32(s.outHead[:4]))
+		if s.outHead[4] == fxpVersion && !s.versiond && length > 1 {
+			s.versiond = true
+			s.outHead, s.verLeft = s.outHead[:0], length-1
+			continue
+		}
+		if _, err := s.ch.Write(s.outHead); err != nil {
+			return written, err
+		}
+		s.outHead, s.outLeft = s.outHead[:0], length-1
+		if s.outLeft == 0 {
+			s.boundary.Broadcast()
+		}
+	}
+	return written, nil
+}
+
+// writeVersion sends the VERSION packet, gathered in version, with
+// limits@openssh.com added to its extensions.
+func (s *limitsStream) writeVersion() error {
+	body := s.version
+	body = binary.BigEndian.AppendUint32(body, uint32(len(limitsExtension)))
+	body = append(body, limitsExtension...)
+	body = binary.BigEndian.AppendUint32(body, 1)
+	body = append(body, '1')
+	out := binary.BigEndian.AppendUint32(make([]byte, 0, 5+len(body)), uint32(1+len(body)))
+	out = append(out, fxpVersion)
+	out = append(out, body...)
+	s.version = nil
+	_, err := s.ch.Write(out)
+	s.boundary.Broadcast()
+	return err
+}
