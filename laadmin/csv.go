@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/s2sd/s2sd/internal/excelcsv"
 )
 
 // The files an LA keeps in /admin/ are CSV for Excel, like the reports:
@@ -15,50 +17,7 @@ import (
 // line ends, and a text cell Excel would run as a formula prefixed with an
 // apostrophe. Uploads are read the same way back: the byte-order mark is
 // optional, and the apostrophe the download added is taken off again, so
-// that a file saved unchanged from Excel changes nothing.
-
-const bom = "\ufeff"
-
-// writeCSV makes a file of a header and rows of text cells.
-func writeCSV(header []string, rows [][]string) []byte {
-	var b bytes.Buffer
-	b.WriteString(bom)
-	w := csv.NewWriter(&b)
-	w.UseCRLF = true
-	w.Write(header)
-	for _, r := range rows {
-		cells := make([]string, len(r))
-		for i, c := range r {
-			cells[i] = quoteFormula(c)
-		}
-		w.Write(cells)
-	}
-	w.Flush() // writing to a bytes.Buffer cannot fail
-	return b.Bytes()
-}
-
-// formulaStart reports whether Excel would read a cell starting with c as
-// a formula.
-func formulaStart(c byte) bool {
-	return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r'
-}
-
-func quoteFormula(s string) string {
-	if s != "" && formulaStart(s[0]) {
-		return "'" + s
-	}
-	return s
-}
-
-// unquoteFormula undoes quoteFormula: only an apostrophe before what
-// would be a formula is taken off, so a name such as 't Hooft keeps its
-// own.
-func unquoteFormula(s string) string {
-	if len(s) >= 2 && s[0] == '\'' && formulaStart(s[1]) {
-		return s[1:]
-	}
-	return s
-}
+// that a file saved unchanged from Excel changes nothing (see excelcsv).
 
 // row is one row of an upload after its header.
 type row struct {
@@ -86,7 +45,7 @@ func parseTable(file string, b []byte, header []string) ([]row, error) {
 	refuse := func(format string, args ...any) error {
 		return &FileError{File: file, Reason: fmt.Sprintf(format, args...)}
 	}
-	b = bytes.TrimPrefix(b, []byte(bom))
+	b = bytes.TrimPrefix(b, []byte(excelcsv.BOM))
 	if !utf8.Valid(b) {
 		return nil, refuse("it is not UTF-8 text: in Excel, save it as \"CSV UTF-8 (Comma delimited)\"")
 	}
@@ -122,7 +81,7 @@ func parseTable(file string, b []byte, header []string) ([]row, error) {
 		cells := make([]string, len(rec))
 		blank := true
 		for i, c := range rec {
-			cells[i] = unquoteFormula(strings.TrimSpace(c))
+			cells[i] = excelcsv.Uncell(strings.TrimSpace(c))
 			blank = blank && cells[i] == ""
 		}
 		if blank {

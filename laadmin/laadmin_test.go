@@ -15,6 +15,7 @@ import (
 
 	"github.com/s2sd/s2sd/auth"
 	"github.com/s2sd/s2sd/config"
+	"github.com/s2sd/s2sd/internal/excelcsv"
 	"github.com/s2sd/s2sd/ledger"
 	"github.com/s2sd/s2sd/routing"
 )
@@ -86,7 +87,9 @@ func newTest(t *testing.T) (*Service, *ledger.Ledger) {
 	return s, l
 }
 
-func csvText(lines ...string) []byte { return []byte(bom + strings.Join(lines, "\r\n") + "\r\n") }
+func csvText(lines ...string) []byte {
+	return []byte(excelcsv.BOM + strings.Join(lines, "\r\n") + "\r\n")
+}
 
 func read(t *testing.T, s *Service, who DBA, name string) string {
 	t.Helper()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/s2sd/s2sd/internal/excelcsv"
 	"github.com/s2sd/s2sd/ledger"
 	"github.com/s2sd/s2sd/routing"
 )
@@ -25,7 +26,7 @@ func (s *Service) schoolsCSV(ctx context.Context, la string) ([]byte, error) {
 	for i, m := range schools {
 		rows[i] = []string{m.Code, m.Name, m.Telephone, m.Email, m.Town}
 	}
-	return writeCSV(schoolsHeader, rows), nil
+	return excelcsv.WriteText(schoolsHeader, rows), nil
 }
 
 func (s *Service) openSchools(ctx context.Context, la string) ([]ledger.Mailbox, error) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/s2sd/s2sd/accounts"
 	"github.com/s2sd/s2sd/auth"
+	"github.com/s2sd/s2sd/internal/excelcsv"
 	"github.com/s2sd/s2sd/ledger"
 	"github.com/s2sd/s2sd/routing"
 )
@@ -43,7 +44,7 @@ func (s *Service) usersCSV(ctx context.Context, la string) ([]byte, error) {
 		}
 		rows[i] = []string{u.Login, u.Mailbox, u.Role, u.Email, locked, ukTime(u.LastLogin), ""}
 	}
-	return writeCSV(usersHeader, rows), nil
+	return excelcsv.WriteText(usersHeader, rows), nil
 }
 
 // userPlan is what a row of users.csv asks for, once checked.

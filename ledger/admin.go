@@ -15,40 +15,14 @@ import (
 // schools and its own LA, census and admissions mailboxes), by mailbox and
 // login.
 func (l *Ledger) LAUsers(ctx context.Context, la string) ([]User, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users
+	return queryAll(ctx, l.db, scanUser, `SELECT `+userColumns+` FROM users
 		WHERE mailbox IN (SELECT code FROM mailboxes WHERE la = ?) ORDER BY mailbox, login`, la)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
 }
 
 // LAMailboxes lists the mailboxes of the LA numbered la, of one kind, by
 // code.
 func (l *Ledger) LAMailboxes(ctx context.Context, la, kind string) ([]Mailbox, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT `+mailboxColumns+` FROM mailboxes WHERE la = ? AND kind = ? ORDER BY code`, la, kind)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Mailbox
-	for rows.Next() {
-		m, err := scanMailbox(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, l.db, scanMailbox, `SELECT `+mailboxColumns+` FROM mailboxes WHERE la = ? AND kind = ? ORDER BY code`, la, kind)
 }
 
 // AddUserAudited inserts a user, like AddUser, with its audit entries and

@@ -36,7 +36,7 @@ type Mailbox struct {
 
 const mailboxColumns = `code, name, kind, la, status, COALESCE(successor,''), email, telephone, town, postcode, copies, COALESCE(urn,''), created_at, updated_at`
 
-func scanMailbox(row interface{ Scan(...any) error }) (Mailbox, error) {
+func scanMailbox(row scanner) (Mailbox, error) {
 	var m Mailbox
 	var created, updated string
 	err := row.Scan(&m.Code, &m.Name, &m.Kind, &m.LA, &m.Status, &m.Successor, &m.Email,
@@ -111,20 +111,7 @@ func (l *Ledger) MailboxByURN(ctx context.Context, urn string) (Mailbox, error) 
 
 // Mailboxes lists every mailbox by code.
 func (l *Ledger) Mailboxes(ctx context.Context) ([]Mailbox, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT `+mailboxColumns+` FROM mailboxes ORDER BY code`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Mailbox
-	for rows.Next() {
-		m, err := scanMailbox(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, l.db, scanMailbox, `SELECT `+mailboxColumns+` FROM mailboxes ORDER BY code`)
 }
 
 // CloseMailbox marks a mailbox closed, with an optional successor.

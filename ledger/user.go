@@ -29,7 +29,7 @@ func (u User) Locked(now time.Time) bool { return now.Before(u.LockedUntil) }
 
 const userColumns = `id, login, COALESCE(mailbox,''), role, email, password_hash, must_change, failures, lockouts, locked_until, last_login, created_at`
 
-func scanUser(row interface{ Scan(...any) error }) (User, error) {
+func scanUser(row scanner) (User, error) {
 	var u User
 	var locked, last sql.NullString
 	var created string
@@ -74,20 +74,7 @@ func (l *Ledger) User(ctx context.Context, login string) (User, error) {
 
 // Users lists every user by login.
 func (l *Ledger) Users(ctx context.Context) ([]User, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY login`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, l.db, scanUser, `SELECT `+userColumns+` FROM users ORDER BY login`)
 }
 
 // DeleteUser removes a user and its keys.

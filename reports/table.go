@@ -1,10 +1,10 @@
 package reports
 
 import (
-	"bytes"
-	"encoding/csv"
 	"strconv"
 	"time"
+
+	"github.com/s2sd/s2sd/internal/excelcsv"
 )
 
 // Table is a report: snake_case column names and rows of cells, each a
@@ -14,28 +14,16 @@ type Table struct {
 	Rows    [][]any
 }
 
-// bom starts every report file: without it, Excel reads a CSV file as
-// the Windows code page and garbles Welsh school names.
-const bom = "\ufeff"
-
-// CSV is the report as a file for Excel: UTF-8 with a byte-order mark, a
-// header row, and RFC 4180 quoting and CRLF line ends. A text cell that
-// Excel would run as a formula is prefixed with an apostrophe.
+// CSV is the report as a file for Excel (see excelcsv).
 func (t Table) CSV() []byte {
-	var b bytes.Buffer
-	b.WriteString(bom)
-	w := csv.NewWriter(&b)
-	w.UseCRLF = true
-	w.Write(t.Columns)
-	for _, row := range t.Rows {
-		cells := make([]string, len(row))
-		for i, v := range row {
-			cells[i] = csvCell(v)
+	rows := make([][]string, len(t.Rows))
+	for i, row := range t.Rows {
+		rows[i] = make([]string, len(row))
+		for j, v := range row {
+			rows[i][j] = csvCell(v)
 		}
-		w.Write(cells)
 	}
-	w.Flush() // writing to a bytes.Buffer cannot fail
-	return b.Bytes()
+	return excelcsv.Write(t.Columns, rows)
 }
 
 func csvCell(v any) string {
@@ -45,10 +33,7 @@ func csvCell(v any) string {
 	case int64:
 		return strconv.FormatInt(v, 10)
 	case string:
-		if v != "" && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r') {
-			return "'" + v
-		}
-		return v
+		return excelcsv.Cell(v)
 	}
 	return ""
 }
