@@ -248,7 +248,7 @@ func TestResumeAfterCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 		if moved {
-			if err := e.router.execute(key{"8231234", name}, p); err != nil {
+			if err := e.router.execute(key{"8231234", name}, p, dirSet{}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -532,4 +532,44 @@ func mustAudit(t *testing.T, e *env, event string) []ledger.Event {
 		t.Fatal(err)
 	}
 	return evs
+}
+
+// TestRouteBatch routes files together: each ends as it would alone, a
+// rejection or a file already gone does not hold the others back, and
+// every upload is recorded once.
+func TestRouteBatch(t *testing.T) {
+	e := newEnv(t)
+	good := []string{"8231234_CTF_8232345_041.XML", "8231234_CTF_6602001_042.XML", "8231234_CTF_8232345_043.XML"}
+	for _, n := range good {
+		e.drop("8231234", n, ctftest.Between("8231234", n[12:19]))
+	}
+	bad := "8231234_CTF_8232345_044.XML"
+	e.drop("8231234", bad, strings.Replace(ctftest.Between("8231234", "8232345"), "<Surname>Testpupil</Surname>", "", 1))
+	jobs := []*job{{k: key{"8231234", "8231234_CTF_8232345_045.XML"}, who: school}} // never dropped
+	for _, n := range append(good, bad) {
+		jobs = append(jobs, &job{k: key{"8231234", n}, who: school})
+	}
+	e.router.routeBatch(ctx(), jobs)
+	for _, j := range jobs {
+		if j.err != nil {
+			t.Fatalf("%s: %v", j.k.name, j.err)
+		}
+	}
+	if !jobs[0].done {
+		t.Error("a file that was never there was not marked done")
+	}
+	for _, n := range good {
+		e.read("spool", n[12:19], "inbox", n)
+		e.read("spool", "823LLLL", "copies", n)
+		e.missing("spool", "8231234", "outbox", n)
+	}
+	e.read("spool", "8231234", "rejected", bad)
+	ups, _ := e.ledger.Uploads(ctx())
+	ts, _ := e.ledger.Transfers(ctx(), ledger.TransferFilter{})
+	if len(ups) != 4 || len(ts) != 3 {
+		t.Fatalf("%d uploads and %d transfers, want 4 and 3", len(ups), len(ts))
+	}
+	if n := len(mustAudit(t, e, ledger.EventUpload)); n != 4 {
+		t.Fatalf("%d upload audit entries, want 4", n)
+	}
 }

@@ -13,8 +13,10 @@ import (
 // execute carries out a plan's file moves. Each step checks whether it was
 // done already, so a plan interrupted by a crash can be carried out again.
 // The file is linked into LA copies first and moved last: the move is the
-// step that takes it out of the outbox.
-func (r *Router) execute(k key, p plan) error {
+// step that takes it out of the outbox. The directories it changed are
+// added to dirs, which the caller must fsync before it records the plan
+// as carried out; a batch of files so shares one fsync per directory.
+func (r *Router) execute(k key, p plan, dirs dirSet) error {
 	src := r.cfg.abs(spoolRel(k.box, spool.Outbox, k.name))
 	dst := r.cfg.abs(p.DestPath)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
@@ -32,7 +34,8 @@ func (r *Router) execute(k key, p plan) error {
 		if err := os.Rename(src, dst); err != nil {
 			return err
 		}
-		return spool.SyncDir(filepath.Dir(dst))
+		dirs.add(filepath.Dir(dst))
+		return nil
 	}
 	for _, c := range p.Copies {
 		cp := r.cfg.abs(c.Path)
@@ -49,9 +52,7 @@ func (r *Router) execute(k key, p plan) error {
 		if err := os.Link(from, cp); err != nil {
 			return fmt.Errorf("LA copy %s: %w", c.Path, err)
 		}
-		if err := spool.SyncDir(filepath.Dir(cp)); err != nil {
-			return err
-		}
+		dirs.add(filepath.Dir(cp))
 	}
 	if srcGone {
 		if _, err := os.Lstat(dst); err != nil {
@@ -59,7 +60,26 @@ func (r *Router) execute(k key, p plan) error {
 		}
 		return nil
 	}
-	return spool.MoveNoReplace(src, dst)
+	if err := spool.RenameNoReplace(src, dst); err != nil {
+		return err
+	}
+	dirs.add(filepath.Dir(dst))
+	return nil
+}
+
+// dirSet is the directories a batch of moves changed.
+type dirSet map[string]bool
+
+func (d dirSet) add(dir string) { d[dir] = true }
+
+// syncAll fsyncs every directory of the set.
+func (d dirSet) syncAll() error {
+	for dir := range d {
+		if err := spool.SyncDir(dir); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeReasons writes the NAME.txt beside a rejected file, durably.

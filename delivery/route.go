@@ -11,17 +11,81 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/s2sd/s2sd/ledger"
 	"github.com/s2sd/s2sd/routing"
 	"github.com/s2sd/s2sd/spool"
 )
 
-// route routes one file in an outbox, exactly once. It first looks for a
-// pending upload a crash left behind and carries out its plan; otherwise
-// it validates the file, records the plan, moves the file, and records the
-// outcome. Every step is safe to repeat.
+// job is one file of a batch being routed.
+type job struct {
+	k    key
+	who  *Sender // nil: look it up
+	up   ledger.Upload
+	p    plan
+	done bool // nothing to do: routed already, by another path
+	err  error
+}
+
+// route routes one file in an outbox, exactly once.
 func (r *Router) route(ctx context.Context, k key, who *Sender) error {
+	j := &job{k: k, who: who}
+	r.routeBatch(ctx, []*job{j})
+	return j.err
+}
+
+// routeBatch routes files, each exactly once, in three steps the batch
+// shares. First each file's plan is recorded: a pending upload a crash
+// left behind keeps its plan; otherwise the file is validated and its
+// plan committed before anything moves. The plans are recorded
+// concurrently, so that the ledger's group commit writes them in one
+// commit. Then the files are moved, and each directory the moves changed
+// is fsynced once. Last the outcomes are recorded, again concurrently.
+// Every step is safe to repeat, so a crash anywhere ends with each file
+// routed once. Each job's err says how it went.
+func (r *Router) routeBatch(ctx context.Context, jobs []*job) {
+	each(jobs, func(j *job) { j.err = r.begin(ctx, j) })
+	dirs := dirSet{}
+	for _, j := range jobs {
+		if j.err == nil && !j.done {
+			j.err = r.execute(j.k, j.p, dirs)
+		}
+	}
+	if err := dirs.syncAll(); err != nil {
+		for _, j := range jobs {
+			if j.err == nil {
+				j.err = err
+			}
+		}
+	}
+	each(jobs, func(j *job) {
+		if j.err == nil && !j.done {
+			j.err = r.finish(ctx, j.up, j.p)
+		}
+	})
+}
+
+// each runs fn for every job, concurrently, and waits for them all.
+func each(jobs []*job, fn func(*job)) {
+	if len(jobs) == 1 {
+		fn(jobs[0])
+		return
+	}
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(j)
+		}()
+	}
+	wg.Wait()
+}
+
+// begin finds or records a file's plan.
+func (r *Router) begin(ctx context.Context, j *job) error {
+	k, who := j.k, j.who
 	up, ok, err := r.ledger.PendingUpload(ctx, k.box, k.name)
 	if err != nil {
 		return err
@@ -29,7 +93,8 @@ func (r *Router) route(ctx context.Context, k key, who *Sender) error {
 	if !ok {
 		src := r.cfg.abs(spoolRel(k.box, spool.Outbox, k.name))
 		if _, err := os.Lstat(src); errors.Is(err, os.ErrNotExist) {
-			return nil // routed already, by another path
+			j.done = true
+			return nil
 		}
 		if who == nil {
 			who, err = r.recordedSender(ctx, k)
@@ -63,14 +128,12 @@ func (r *Router) route(ctx context.Context, k key, who *Sender) error {
 			return err
 		}
 	}
-	p, err := decodePlan(up.Plan)
+	j.up = up
+	j.p, err = decodePlan(up.Plan)
 	if err != nil {
 		return fmt.Errorf("upload %d has an unreadable plan: %w", up.ID, err)
 	}
-	if err := r.execute(k, p); err != nil {
-		return err
-	}
-	return r.finish(ctx, up, p)
+	return nil
 }
 
 // decide validates a file and plans where it goes.

@@ -130,31 +130,53 @@ func (r *Router) Start(ctx context.Context) {
 	}
 }
 
+// maxBatch is the most files a worker routes together.
+const maxBatch = 64
+
+// work routes what is queued, taking every file waiting (up to maxBatch)
+// as one batch, so that files arriving faster than they are routed share
+// their fsyncs.
 func (r *Router) work(ctx context.Context) {
 	defer r.wg.Done()
 	for {
+		var ks []key
 		select {
 		case <-ctx.Done():
 			return
 		case k := <-r.queue:
-			r.mu.Lock()
+			ks = append(ks, k)
+		}
+	more:
+		for len(ks) < maxBatch {
+			select {
+			case k := <-r.queue:
+				ks = append(ks, k)
+			default:
+				break more
+			}
+		}
+		r.mu.Lock()
+		for _, k := range ks {
 			r.queued[k] = inRoute
-			r.mu.Unlock()
-			r.routeLogged(ctx, k)
-			r.mu.Lock()
-			again := r.queued[k] == inRouteAgain
-			if again {
+		}
+		r.mu.Unlock()
+		r.routeLogged(ctx, ks)
+		var again []key
+		r.mu.Lock()
+		for _, k := range ks {
+			if r.queued[k] == inRouteAgain {
 				r.queued[k] = waiting
+				again = append(again, k)
 			} else {
 				delete(r.queued, k)
 			}
-			if len(r.queued) == 0 {
-				r.idle.Broadcast()
-			}
-			r.mu.Unlock()
-			if again {
-				r.queue <- k
-			}
+		}
+		if len(r.queued) == 0 {
+			r.idle.Broadcast()
+		}
+		r.mu.Unlock()
+		for _, k := range again {
+			r.queue <- k
 		}
 	}
 }
@@ -177,17 +199,22 @@ func (r *Router) Close() {
 	r.wg.Wait()
 }
 
-func (r *Router) routeLogged(ctx context.Context, k key) {
+func (r *Router) routeLogged(ctx context.Context, ks []key) {
+	jobs := make([]*job, len(ks))
 	r.mu.Lock()
-	who, ok := r.expected[k]
-	delete(r.expected, k)
-	r.mu.Unlock()
-	var sender *Sender
-	if ok {
-		sender = &who
+	for i, k := range ks {
+		jobs[i] = &job{k: k}
+		if who, ok := r.expected[k]; ok {
+			jobs[i].who = &who
+		}
+		delete(r.expected, k)
 	}
-	if err := r.route(ctx, k, sender); err != nil {
-		r.log.Error().Err(err).Str("mailbox", k.box).Str("file", k.name).Msg("routing failed; the file stays in the outbox and is retried at next start")
+	r.mu.Unlock()
+	r.routeBatch(ctx, jobs)
+	for _, j := range jobs {
+		if j.err != nil {
+			r.log.Error().Err(j.err).Str("mailbox", j.k.box).Str("file", j.k.name).Msg("routing failed; the file stays in the outbox and is retried at next start")
+		}
 	}
 }
 

@@ -89,6 +89,15 @@ var ErrTargetExists = errors.New("target exists")
 // MoveNoReplace renames src to dst atomically, failing with ErrTargetExists
 // instead of replacing an existing dst, then fsyncs dst's directory.
 func MoveNoReplace(src, dst string) error {
+	if err := RenameNoReplace(src, dst); err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(dst))
+}
+
+// RenameNoReplace is MoveNoReplace without the fsync: the caller syncs
+// dst's directory before it relies on the move.
+func RenameNoReplace(src, dst string) error {
 	err := unix.Renameat2(unix.AT_FDCWD, src, unix.AT_FDCWD, dst, unix.RENAME_NOREPLACE)
 	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
 		// The filesystem lacks RENAME_NOREPLACE: link then unlink is just
@@ -100,8 +109,5 @@ func MoveNoReplace(src, dst string) error {
 	if errors.Is(err, unix.EEXIST) || errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("move %s: %w", filepath.Base(dst), ErrTargetExists)
 	}
-	if err != nil {
-		return err
-	}
-	return SyncDir(filepath.Dir(dst))
+	return err
 }
