@@ -6,47 +6,19 @@ folder. Then it uploads a users.csv whose header is wrong the same way,
 which the rename refuses; and an la-dba-view user tries to upload.
 
   STAT NAME                              -> the file
-  OPEN NAME.filepart WRITE|CREATE|EXCL
-  WRITE ..., CLOSE
+  OPEN NAME.filepart WRITE|CREATE|EXCL, WRITE ..., CLOSE
   STAT NAME, REMOVE NAME
   RENAME NAME.filepart NAME              -> applied; NAME.result.txt appears
-  SETSTAT NAME times, SETSTAT NAME permissions 0644
+  SETSTAT NAME times, SETSTAT NAME permissions 0644, STAT NAME
   READDIR /admin
+
+(e2elib.winscp_put.)
 
 Arguments: host, port, user, password, file, bad, view_user,
 view_password.
 """
 
-import time
-
-from e2elib import (
-    args,
-    attrs,
-    listing,
-    login,
-    raw_close,
-    raw_open,
-    read_file,
-    step,
-    write_chunks,
-)
-
-
-def winscp_put(sftp, prefix, target, data):
-    part = target + ".filepart"
-    step(prefix + "stat_target", lambda: attrs(sftp.stat(target)))
-    h = step(prefix + "open_filepart", raw_open, sftp, part, "WRITE|CREATE|EXCL")
-    if h is None:
-        return
-    step(prefix + "write", write_chunks, sftp, h, data)
-    step(prefix + "close", raw_close, sftp, h)
-    step(prefix + "stat_target_again", lambda: attrs(sftp.stat(target)))
-    step(prefix + "remove_target", sftp.remove, target)
-    step(prefix + "rename", sftp.rename, part, target)
-    now = int(time.time())
-    step(prefix + "utime", sftp.utime, target, (now - 3600, now - 3600))
-    step(prefix + "chmod", sftp.chmod, target, 0o644)
-    step(prefix + "list", listing, sftp, "/admin")
+from e2elib import args, listing, login, raw_open, read_file, step, winscp_put
 
 
 def read_remote(sftp, path):

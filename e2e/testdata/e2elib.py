@@ -17,6 +17,7 @@ import json
 import socket
 import sys
 import threading
+import time
 
 import paramiko
 from paramiko.py3compat import long
@@ -192,3 +193,26 @@ def listing(sftp, path):
 def read_file(path):
     with open(path, "rb") as f:
         return f.read()
+
+
+def winscp_put(sftp, prefix, target, data):
+    """WinSCP's default upload of data to target, each request a step
+    named with prefix: STAT NAME, OPEN NAME.filepart WRITE|CREATE|EXCL,
+    WRITEs, CLOSE, STAT NAME, REMOVE NAME, RENAME NAME.filepart NAME,
+    SETSTAT times, SETSTAT permissions 0644, STAT NAME, READDIR of its
+    folder."""
+    part = target + ".filepart"
+    step(prefix + "stat_target", lambda: attrs(sftp.stat(target)))
+    h = step(prefix + "open_filepart", raw_open, sftp, part, "WRITE|CREATE|EXCL")
+    if h is None:
+        return
+    step(prefix + "write", write_chunks, sftp, h, data)
+    step(prefix + "close", raw_close, sftp, h)
+    step(prefix + "stat_target_again", lambda: attrs(sftp.stat(target)))
+    step(prefix + "remove_target", sftp.remove, target)
+    step(prefix + "rename", sftp.rename, part, target)
+    now = int(time.time())
+    step(prefix + "utime", sftp.utime, target, (now - 3600, now - 3600))
+    step(prefix + "chmod", sftp.chmod, target, 0o644)
+    step(prefix + "stat_final", lambda: attrs(sftp.stat(target)))
+    step(prefix + "list", listing, sftp, target.rsplit("/", 1)[0])
