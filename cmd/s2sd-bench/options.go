@@ -40,7 +40,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (servers' data, logs, perf data)")
 	fs.StringVar(&o.out, "out", "", "also write the markdown report to this file")
 	fs.StringVar(&o.only, "only", "", "run only these workloads, comma-separated: bulk, zips, phase, idle, uploaders, gobench")
-	fs.BoolVar(&o.perf, "perf", true, "profile one bulk upload and download with perf, if perf works")
+	perf := fs.Bool("perf", false, "profile one more bulk upload and download with perf (default in the full mode)")
 	reps := fs.Int("reps", 0, "alternating repetitions of each timed run (default 3)")
 	ctfs := fs.Int("ctfs", 0, "CTFs in the phase transfer (default 10,000; quick 1,000)")
 	if err := fs.Parse(args); err != nil {
@@ -56,6 +56,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		o.bulkSize, o.zips, o.ctfs, o.idle, o.uploaders, o.goBench = 1024*mib, 100, 10000, 1000, 200, true
 	}
 	o.zipSize = 10*mib - 4096
+	o.perf = !o.quick || *perf
 	if *reps > 0 {
 		o.reps = *reps
 	}

@@ -145,36 +145,12 @@ func kib(v string) (int64, error) {
 // descendants: the memory a forking server (sshd, whose sessions each
 // start a session and process group of their own) really holds.
 func treePSS(root int) (total int64, procs int, err error) {
-	ents, err := os.ReadDir("/proc")
+	pt, err := readProcesses()
 	if err != nil {
 		return 0, 0, err
 	}
-	parent := map[int]int{}
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue // exited meanwhile
-		}
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-		if len(f) > 1 {
-			parent[pid], _ = strconv.Atoi(f[1])
-		}
-	}
-	in := func(pid int) bool {
-		for i := 0; pid > 1 && i < 64; i++ {
-			if pid == root {
-				return true
-			}
-			pid = parent[pid]
-		}
-		return false
-	}
-	for pid := range parent {
-		if !in(pid) {
+	for pid := range pt {
+		if !pt.descends(pid, root) {
 			continue
 		}
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
@@ -196,6 +172,55 @@ func treePSS(root int) (total int64, procs int, err error) {
 		return 0, 0, errors.New("no process found")
 	}
 	return total, procs, nil
+}
+
+// process is a process's parent and command name.
+type process struct {
+	ppid int
+	comm string
+}
+
+// processTable is every process, by pid.
+type processTable map[int]process
+
+func readProcesses() (processTable, error) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	pt := processTable{}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // exited meanwhile
+		}
+		s := string(b)
+		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || end < open {
+			continue
+		}
+		f := strings.Fields(s[end+1:])
+		if len(f) > 1 {
+			ppid, _ := strconv.Atoi(f[1])
+			pt[pid] = process{ppid: ppid, comm: s[open+1 : end]}
+		}
+	}
+	return pt, nil
+}
+
+// descends reports whether pid is root or one of its descendants.
+func (pt processTable) descends(pid, root int) bool {
+	for i := 0; pid > 1 && i < 64; i++ {
+		if pid == root {
+			return true
+		}
+		pid = pt[pid].ppid
+	}
+	return false
 }
 
 // cpuTime is a process's user and system CPU time so far.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -57,6 +58,7 @@ func (p *perfRecorder) stop() error {
 // symbolShare is a symbol's share of a process's samples.
 type symbolShare struct {
 	pct float64
+	dso string // the binary or library, "[kernel.kallsyms]" for the kernel
 	sym string
 }
 
@@ -66,30 +68,96 @@ type profile struct {
 	self     map[string][]symbolShare // by command: top symbols by self time
 	children map[string][]symbolShare // by command: top symbols by time in them and their callees
 	s2sdCPU  time.Duration            // s2sd's CPU time for the upload and download
+	owners   map[string]float64       // s2sd's samples by the package they work for
 }
 
-// commands profiled: the two servers and the OpenSSH client's
-// processes (ssh does the crypto, sftp the file I/O).
+// profiledComms are the processes profiled: the two servers and the
+// OpenSSH client's (ssh does the crypto, sftp the file I/O).
 var profiledComms = []string{"s2sd", "sshd", "ssh", "sftp"}
 
-func (p *perfRecorder) analyse(ctx context.Context) (profile, error) {
+// pidWatch notes, while the profiled transfers run, which processes are
+// whose: the machine is shared, and other people's tests run s2sd, sshd
+// and sftp too, so the profile is cut by process id, not by name.
+type pidWatch struct {
+	stop, done chan struct{}
+	pids       map[string]map[int]bool // by profiledComms
+}
+
+// watchPIDs polls the process table: s2sd is s2sdPID; sshd is sshdPID
+// and its descendants; ssh and sftp are the bench's own children.
+func watchPIDs(s2sdPID, sshdPID int) *pidWatch {
+	w := &pidWatch{stop: make(chan struct{}), done: make(chan struct{}), pids: map[string]map[int]bool{}}
+	for _, c := range profiledComms {
+		w.pids[c] = map[int]bool{}
+	}
+	w.pids["s2sd"][s2sdPID] = true
+	me := os.Getpid()
+	go func() {
+		defer close(w.done)
+		for {
+			if pt, err := readProcesses(); err == nil {
+				for pid, p := range pt {
+					switch {
+					case pt.descends(pid, sshdPID):
+						w.pids["sshd"][pid] = true
+					case pid != me && pt.descends(pid, me) && (p.comm == "ssh" || p.comm == "sftp"):
+						w.pids[p.comm][pid] = true
+					}
+				}
+			}
+			select {
+			case <-w.stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	return w
+}
+
+// list stops the watch and returns each process's pids, comma-separated.
+func (w *pidWatch) list() map[string]string {
+	close(w.stop)
+	<-w.done
+	m := map[string]string{}
+	for c, pids := range w.pids {
+		var s []string
+		for p := range pids {
+			s = append(s, strconv.Itoa(p))
+		}
+		m[c] = strings.Join(s, ",")
+	}
+	return m
+}
+
+func (p *perfRecorder) analyse(ctx context.Context, pids map[string]string) (profile, error) {
 	pr := profile{self: map[string][]symbolShare{}, children: map[string][]symbolShare{}}
-	out, err := p.report(ctx, "--sort", "comm")
+	out, err := p.report(ctx, "--no-children", "--sort", "comm")
 	if err != nil {
 		return pr, err
 	}
-	pr.byComm = parseShares(out)
+	for _, s := range parseShares(out) {
+		pr.byComm = append(pr.byComm, symbolShare{pct: s.pct, sym: s.dso})
+	}
 	for _, c := range profiledComms {
-		out, err := p.report(ctx, "--comms", c, "--percentage", "relative", "--no-children", "--sort", "sym")
+		if pids[c] == "" {
+			continue
+		}
+		out, err := p.report(ctx, "--pid", pids[c], "--percentage", "relative", "--no-children", "--sort", "dso,sym")
 		if err != nil {
 			return pr, err
 		}
 		pr.self[c] = parseShares(out)
-		out, err = p.report(ctx, "--comms", c, "--percentage", "relative", "--children", "--sort", "sym")
+		out, err = p.report(ctx, "--pid", pids[c], "--percentage", "relative", "--children", "--sort", "dso,sym")
 		if err != nil {
 			return pr, err
 		}
 		pr.children[c] = parseChildren(out)
+	}
+	if pids["s2sd"] != "" {
+		if pr.owners, err = p.owners(ctx, pids["s2sd"]); err != nil {
+			return pr, err
+		}
 	}
 	return pr, nil
 }
@@ -103,27 +171,29 @@ func (p *perfRecorder) report(ctx context.Context, args ...string) ([]byte, erro
 	return out, nil
 }
 
-// parseShares reads "  12.34%  name" lines of perf report (self time, or
-// a comm), dropping the "[.]"/"[k]" marker but keeping a kernel mark.
+// parseShares reads the "  12.34%  dso  [.] symbol" lines of perf
+// report --no-children --sort dso,sym (or "  12.34%  comm" for --sort
+// comm, the comm then in dso), dropping the "[.]"/"[k]" marker but
+// marking kernel symbols "[k] ".
 func parseShares(out []byte) []symbolShare {
 	var ss []symbolShare
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) < 2 || strings.HasPrefix(f[0], "#") || !strings.HasSuffix(f[0], "%") {
+		if len(f) < 2 || !strings.HasSuffix(f[0], "%") {
 			continue
 		}
 		pct, err := strconv.ParseFloat(strings.TrimSuffix(f[0], "%"), 64)
 		if err != nil {
 			continue
 		}
-		ss = append(ss, symbolShare{pct, symbolName(f[1:])})
+		ss = append(ss, share(pct, f[1:]))
 	}
 	return ss
 }
 
-// parseChildren reads "  45.00%  1.00%  [.] name" lines: the first figure
-// is the time in the symbol and its callees.
+// parseChildren reads "  45.00%  1.00%  dso  [.] symbol" lines: the first
+// figure is the time in the symbol and its callees.
 func parseChildren(out []byte) []symbolShare {
 	var ss []symbolShare
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -136,19 +206,21 @@ func parseChildren(out []byte) []symbolShare {
 		if err != nil {
 			continue
 		}
-		ss = append(ss, symbolShare{pct, symbolName(f[2:])})
+		ss = append(ss, share(pct, f[2:]))
 	}
 	return ss
 }
 
-func symbolName(f []string) string {
-	if len(f) >= 2 && (f[0] == "[.]" || f[0] == "[k]") {
-		if f[0] == "[k]" {
-			return "[k] " + strings.Join(f[1:], " ")
+// share reads "dso [.] symbol words", or a lone name.
+func share(pct float64, f []string) symbolShare {
+	if len(f) >= 3 && (f[1] == "[.]" || f[1] == "[k]") {
+		sym := strings.Join(f[2:], " ")
+		if f[1] == "[k]" {
+			sym = "[k] " + sym
 		}
-		return strings.Join(f[1:], " ")
+		return symbolShare{pct: pct, dso: f[0], sym: sym}
 	}
-	return strings.Join(f, " ")
+	return symbolShare{pct: pct, dso: strings.Join(f, " ")}
 }
 
 // Categories of CPU time in the bulk case.
@@ -166,9 +238,13 @@ const (
 var categoryOrder = []string{catCipher, catHash, catCopy, catKernel, catSFTP, catSSH, catRuntime, catOther}
 
 // category files a symbol (as parsed from perf report) under one of the
-// categories above.
-func category(sym string) string {
-	s := strings.ToLower(sym)
+// categories above. OpenSSH's binaries have no symbols here, so its
+// time in libcrypto counts as cipher: in a bulk transfer it is AES-GCM.
+func category(sh symbolShare) string {
+	if strings.HasPrefix(sh.dso, "libcrypto") && !strings.Contains(sh.sym, "mem") {
+		return catCipher
+	}
+	s := strings.ToLower(sh.sym)
 	kernel := strings.HasPrefix(s, "[k] ")
 	switch {
 	case strings.Contains(s, "memmove") || strings.Contains(s, "memcpy") || strings.Contains(s, "memclr") ||
@@ -198,7 +274,7 @@ func split(self []symbolShare) map[string]float64 {
 	m := map[string]float64{}
 	total := 0.0
 	for _, s := range self {
-		m[category(s.sym)] += s.pct
+		m[category(s)] += s.pct
 		total += s.pct
 	}
 	// Symbols under the report's cut-off are "other".

@@ -46,7 +46,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	b := &bench{o: o, tmp: tmp, bin: o.s2sd, log: stderr}
 	fmt.Fprintf(stderr, "s2sd-bench: %s\nworking in %s\n", o.describe(), tmp)
 	if b.bin == "" {
-		b.bin = filepath.Join(tmp, "s2sd")
+		b.bin = filepath.Join(tmp, "bin", "s2sd")
 		b.progress("building ./cmd/s2sd")
 		if err := buildS2SD(ctx, b.bin); err != nil {
 			return err

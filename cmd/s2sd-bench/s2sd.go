@@ -26,6 +26,9 @@ type s2sdServer struct {
 
 // buildS2SD builds ./cmd/s2sd of the module the bench is run from.
 func buildS2SD(ctx context.Context, out string) error {
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "github.com/s2sd/s2sd/cmd/s2sd")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build ./cmd/s2sd: %v\n%s", err, b)

@@ -32,17 +32,22 @@ type login struct {
 // and returns how long the session took, connection included. sftp -b
 // stops at the first failed command, and so does run.
 func (c *openSSHClient) run(ctx context.Context, to login, lcd string, cmds ...string) (time.Duration, error) {
+	return c.runOpts(ctx, to, lcd, nil, cmds...)
+}
+
+// runOpts is run with more sftp options.
+func (c *openSSHClient) runOpts(ctx context.Context, to login, lcd string, opts []string, cmds ...string) (time.Duration, error) {
 	c.n++
 	batch := fmt.Sprintf("%s/batch-%d", c.dir, c.n)
 	if err := os.WriteFile(batch, []byte(strings.Join(cmds, "\n")+"\n"), 0o600); err != nil {
 		return 0, err
 	}
-	cmd := exec.CommandContext(ctx, "sftp", "-b", batch, "-P", strconv.Itoa(to.port), "-i", c.key,
-		"-o", "Ciphers="+cipher,
+	args := append([]string{"-b", batch, "-P", strconv.Itoa(to.port), "-i", c.key,
+		"-o", "Ciphers=" + cipher,
 		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
 		"-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
-		"-o", "ControlPath=none", "-o", "LogLevel=ERROR",
-		to.user+"@127.0.0.1")
+		"-o", "ControlPath=none", "-o", "LogLevel=ERROR"}, opts...)
+	cmd := exec.CommandContext(ctx, "sftp", append(args, to.user+"@127.0.0.1")...)
 	cmd.Dir = lcd
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -2,6 +2,7 @@ package main
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -30,20 +31,54 @@ func TestStraceParsing(t *testing.T) {
 }
 
 func TestCategory(t *testing.T) {
-	for sym, want := range map[string]string{
-		"crypto/internal/fips140/aes/gcm.gcmAesEnc":             catCipher,
-		"aesni_gcm_encrypt":                                     catCipher,
-		"runtime.memmove":                                       catCopy,
-		"[k] copy_user_enhanced_fast_string":                    catCopy,
-		"[k] do_syscall_64":                                     catKernel,
-		"github.com/pkg/sftp.(*packetManager).workerChan":       catSFTP,
-		"golang.org/x/crypto/ssh.(*connectionState).readPacket": catSSH,
-		"crypto/internal/fips140/sha256.blockSHANI":             catHash,
-		"runtime.mallocgc":                                      catRuntime,
-		"main.main":                                             catOther,
+	for _, tc := range []struct {
+		line string // as perf report prints it, after the percentage
+		want string
+	}{
+		{"s2sd [.] crypto/internal/fips140/aes/gcm.gcmAesEnc", catCipher},
+		{"libcrypto.so.3 [.] 0x00000000002a1b2c", catCipher},
+		{"libcrypto.so.3 [.] aesni_gcm_encrypt", catCipher},
+		{"s2sd [.] runtime.memmove", catCopy},
+		{"[kernel.kallsyms] [k] copy_user_enhanced_fast_string", catCopy},
+		{"[kernel.kallsyms] [k] do_syscall_64", catKernel},
+		{"s2sd [.] github.com/pkg/sftp.(*packetManager).workerChan", catSFTP},
+		{"s2sd [.] golang.org/x/crypto/ssh.(*connectionState).readPacket", catSSH},
+		{"s2sd [.] crypto/internal/fips140/sha256.blockSHANI", catHash},
+		{"s2sd [.] runtime.mallocgc", catRuntime},
+		{"s2sd [.] main.main", catOther},
+		{"sshd [.] 0x000000000024211c", catOther},
 	} {
-		if got := category(sym); got != want {
-			t.Errorf("category(%q) = %q, want %q", sym, got, want)
+		s := share(1, strings.Fields(tc.line))
+		if got := category(s); got != tc.want {
+			t.Errorf("category(%q) = %q, want %q", tc.line, got, tc.want)
 		}
+	}
+}
+
+func TestOwnerShares(t *testing.T) {
+	script := []byte(`
+	4a1b2c runtime.memclrNoHeapPointers (/tmp/b/bin/s2sd)
+	4a1b00 runtime.mallocgc (/tmp/b/bin/s2sd)
+	7a0000 github.com/pkg/sftp.(*RequestServer).packetWorker (/tmp/b/bin/s2sd)
+
+	ffffffff8122 copy_user_generic ([kernel.kallsyms])
+	ffffffff8123 do_syscall_64 ([kernel.kallsyms])
+	4b0000 syscall.Syscall (/tmp/b/bin/s2sd)
+	4c0000 golang.org/x/crypto/ssh.(*transport).writePacket (/tmp/b/bin/s2sd)
+
+	5d0000 crypto/internal/fips140/aes/gcm.gcmAesEnc.abi0 (/tmp/b/bin/s2sd)
+	4c0000 golang.org/x/crypto/ssh.(*transport).writePacket (/tmp/b/bin/s2sd)
+
+	4e0000 runtime.scanObject (/tmp/b/bin/s2sd)
+	4e0100 runtime.gcBgMarkWorker (/tmp/b/bin/s2sd)
+`)
+	want := map[string]float64{
+		"github.com/pkg/sftp":            25,
+		"golang.org/x/crypto/ssh":        25,
+		catCipher:                        25,
+		"Go runtime: GC background work": 25,
+	}
+	if got := ownerShares(script); !reflect.DeepEqual(got, want) {
+		t.Errorf("ownerShares = %v, want %v", got, want)
 	}
 }
