@@ -244,6 +244,24 @@ func (r *report) syscalls(n int, t2, td traceResult) {
 	for _, p := range paths {
 		lines = append(lines, fmt.Sprintf("| `%s` | %.2f |", p, float64(t2.fsyncs[p])/float64(n)))
 	}
+	if sl := t2.sleeps; sl.calls > 0 {
+		var lens []time.Duration
+		for d := range sl.byLen {
+			lens = append(lens, d)
+		}
+		slices.Sort(lens)
+		var parts []string
+		for _, d := range lens {
+			parts = append(parts, fmt.Sprintf("%s × %d", ms(d), sl.byLen[d]))
+		}
+		lines = append(lines, "",
+			fmt.Sprintf("s2sd called `clock_nanosleep` %.1f times per CTF, asking for %s of sleep per CTF in all", float64(sl.calls)/float64(n), ms(sl.total/time.Duration(n))),
+			"(summed over threads; strace's slowness makes contention worse than untraced). Go's runtime",
+			"sleeps with `nanosleep`, so these are glibc's `usleep` from cgo: SQLite's busy handler, which",
+			"waits 1, 2, 5, 10, 15, 20, 25 ... 100 ms while another connection holds the write lock.",
+			"Lengths asked for: "+strings.Join(parts, ", ")+".")
+		r.row("SQLite busy-handler sleep per CTF (strace, summed over threads)", ms(sl.total/time.Duration(n)), "", "", "", "")
+	}
 	r.section("System calls per CTF", lines...)
 }
 

@@ -60,6 +60,18 @@ func (b *bench) syscallCounts(ctx context.Context, run int) error {
 type traceResult struct {
 	calls  map[string]int // by system call
 	fsyncs map[string]int // fsync and fdatasync, by what they synced
+	sleeps sleepTally     // clock_nanosleep: C code's usleep
+}
+
+// sleepTally counts the sleeps of C code. Go's runtime sleeps with
+// nanosleep, so in s2sd every clock_nanosleep is glibc's usleep called
+// from cgo: SQLite's busy handler, which, with HAVE_USLEEP as
+// mattn/go-sqlite3 builds it, waits 1, 2, 5, 10, 15, 20, 25, 25, 25, 50,
+// 50, 100 ms for a lock another connection holds.
+type sleepTally struct {
+	calls int
+	total time.Duration
+	byLen map[time.Duration]int
 }
 
 // traced runs f with strace tracing pid and its threads and children,
@@ -84,7 +96,37 @@ func traced(ctx context.Context, out string, pid int, f func() error) (traceResu
 	if err != nil {
 		return traceResult{}, fmt.Errorf("strace wrote no summary (%v): %s", err, strings.TrimSpace(stderr.String()))
 	}
-	return traceResult{calls: parseStraceSummary(b), fsyncs: fsyncPaths(b)}, nil
+	return traceResult{calls: parseStraceSummary(b), fsyncs: fsyncPaths(b), sleeps: sleeps(b)}, nil
+}
+
+// sleeps tallies "clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0,
+// tv_nsec=1000000}, ..." lines of a strace trace.
+func sleeps(b []byte) sleepTally {
+	t := sleepTally{byLen: map[time.Duration]int{}}
+	for _, line := range strings.Split(string(b), "\n") {
+		i := strings.Index(line, " clock_nanosleep(")
+		if i < 0 {
+			continue
+		}
+		var sec, nsec int64
+		rest := line[i:]
+		j := strings.Index(rest, "tv_sec=")
+		k := strings.Index(rest, "tv_nsec=")
+		if j < 0 || k < 0 {
+			continue
+		}
+		if _, err := fmt.Sscanf(rest[j:], "tv_sec=%d", &sec); err != nil {
+			continue
+		}
+		if _, err := fmt.Sscanf(rest[k:], "tv_nsec=%d", &nsec); err != nil {
+			continue
+		}
+		d := time.Duration(sec)*time.Second + time.Duration(nsec)
+		t.calls++
+		t.total += d
+		t.byLen[d]++
+	}
+	return t
 }
 
 // fsyncPaths counts the fsync and fdatasync calls in a strace -y trace

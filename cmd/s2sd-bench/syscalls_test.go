@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStraceParsing(t *testing.T) {
@@ -80,5 +81,17 @@ func TestOwnerShares(t *testing.T) {
 	}
 	if got := ownerShares(script); !reflect.DeepEqual(got, want) {
 		t.Errorf("ownerShares = %v, want %v", got, want)
+	}
+}
+
+func TestSleeps(t *testing.T) {
+	trace := []byte(`101 clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=1000000}, 0x7f00) = 0
+102 clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=25000000},  <unfinished ...>
+103 nanosleep({tv_sec=0, tv_nsec=20000}, NULL) = 0
+104 <... clock_nanosleep resumed>0x7f01) = 0
+`)
+	got := sleeps(trace)
+	if got.calls != 2 || got.total != 26*time.Millisecond || got.byLen[time.Millisecond] != 1 || got.byLen[25*time.Millisecond] != 1 {
+		t.Errorf("sleeps = %+v, want 2 calls, 1 ms and 25 ms", got)
 	}
 }
