@@ -147,7 +147,7 @@ type AdminResult struct {
 
 // SetAdminResult stores an LA's result file, replacing the last one.
 func (l *Ledger) SetAdminResult(ctx context.Context, r AdminResult) error {
-	_, err := l.db.ExecContext(ctx, `INSERT INTO admin_results (la, file, body, at) VALUES (?, ?, ?, ?)
+	_, err := l.exec(ctx, `INSERT INTO admin_results (la, file, body, at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (la, file) DO UPDATE SET body = excluded.body, at = excluded.at`,
 		r.LA, r.File, r.Body, formatTime(r.At))
 	return err
@@ -176,7 +176,7 @@ func (l *Ledger) AdminResults(ctx context.Context, la string) ([]AdminResult, er
 // DeleteAdminResult removes an LA's result file; ErrNotFound if there is
 // none.
 func (l *Ledger) DeleteAdminResult(ctx context.Context, la, file string) error {
-	res, err := l.db.ExecContext(ctx, `DELETE FROM admin_results WHERE la = ? AND file = ?`, la, file)
+	res, err := l.exec(ctx, `DELETE FROM admin_results WHERE la = ? AND file = ?`, la, file)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ type Event struct {
 
 // Audit appends an event to the audit log.
 func (l *Ledger) Audit(ctx context.Context, e Event) error {
-	_, err := l.db.ExecContext(ctx, auditInsert, formatTime(e.At), e.Event, e.Login, e.Mailbox, e.Remote, e.Object, e.Detail)
+	_, err := l.exec(ctx, auditInsert, formatTime(e.At), e.Event, e.Login, e.Mailbox, e.Remote, e.Object, e.Detail)
 	return err
 }
 

@@ -20,7 +20,7 @@ func (l *Ledger) AddKey(ctx context.Context, login string, k Key, now time.Time)
 	if err != nil {
 		return err
 	}
-	_, err = l.db.ExecContext(ctx, `INSERT INTO user_keys (user_id, fingerprint, key, comment, created_at) VALUES (?, ?, ?, ?, ?)`,
+	_, err = l.exec(ctx, `INSERT INTO user_keys (user_id, fingerprint, key, comment, created_at) VALUES (?, ?, ?, ?, ?)`,
 		u.ID, k.Fingerprint, k.Key, k.Comment, formatTime(now))
 	if isConstraint(err) {
 		return fmt.Errorf("key %s of user %s: %w", k.Fingerprint, login, ErrExists)

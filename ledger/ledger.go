@@ -68,8 +68,21 @@ func (l *Ledger) SchemaVersion(ctx context.Context) (int, error) {
 
 // tx runs fn in a transaction and commits it, sharing the commit with
 // concurrent callers (see groupCommit). fn may run on another goroutine.
+// Every write of the ledger goes through tx or exec, so that the daemon's
+// writers take turns in Go instead of polling SQLite's lock.
 func (l *Ledger) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return l.commits.run(ctx, fn)
+}
+
+// exec runs one writing statement through tx.
+func (l *Ledger) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }

@@ -45,7 +45,7 @@ func (l *Ledger) LoginFailed(ctx context.Context, login string, now time.Time, p
 
 // LoginSucceeded clears the failure count and records the login time.
 func (l *Ledger) LoginSucceeded(ctx context.Context, login string, now time.Time) error {
-	_, err := l.db.ExecContext(ctx, `UPDATE users SET failures = 0, lockouts = 0, locked_until = NULL,
+	_, err := l.exec(ctx, `UPDATE users SET failures = 0, lockouts = 0, locked_until = NULL,
 		last_login = ? WHERE login = ?`, formatTime(now), login)
 	return err
 }

@@ -146,7 +146,7 @@ func (l *Ledger) NextMailDue(ctx context.Context) (next time.Time, ok bool, err 
 // next, neither at once nor never. It fails with ErrMailNotDue if the mail
 // is not queued or not due at now, so that no two workers take one mail.
 func (l *Ledger) BeginMailAttempt(ctx context.Context, id int64, now, next time.Time) error {
-	res, err := l.db.ExecContext(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, last_attempt_at = ?, next_attempt_at = ?
+	res, err := l.exec(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, last_attempt_at = ?, next_attempt_at = ?
 		WHERE id = ? AND state = 'queued' AND next_attempt_at <= ?`,
 		formatTime(now), formatTime(next), id, formatTime(now))
 	return affectMail(res, err, id, ErrMailNotDue)
@@ -164,7 +164,7 @@ func (l *Ledger) MailPartlySent(ctx context.Context, id int64, now time.Time, no
 }
 
 func (l *Ledger) mailSent(ctx context.Context, id int64, now time.Time, note string) error {
-	res, err := l.db.ExecContext(ctx, `UPDATE mail_outbox SET state = 'sent', sent_at = ?, last_error = ?,
+	res, err := l.exec(ctx, `UPDATE mail_outbox SET state = 'sent', sent_at = ?, last_error = ?,
 		body = CASE WHEN scrub THEN ? ELSE body END
 		WHERE id = ? AND state = 'queued'`, formatTime(now), note, scrubbedBody, id)
 	return affectMail(res, err, id, ErrMailNotQueued)
@@ -177,11 +177,11 @@ func (l *Ledger) MailFailed(ctx context.Context, id int64, now time.Time, reason
 	var res sql.Result
 	var err error
 	if permanent {
-		res, err = l.db.ExecContext(ctx, `UPDATE mail_outbox SET state = 'failed', failed_at = ?, last_error = ?,
+		res, err = l.exec(ctx, `UPDATE mail_outbox SET state = 'failed', failed_at = ?, last_error = ?,
 			body = CASE WHEN scrub THEN ? ELSE body END
 			WHERE id = ? AND state = 'queued'`, formatTime(now), reason, scrubbedBody, id)
 	} else {
-		res, err = l.db.ExecContext(ctx, `UPDATE mail_outbox SET last_error = ? WHERE id = ? AND state = 'queued'`, reason, id)
+		res, err = l.exec(ctx, `UPDATE mail_outbox SET last_error = ? WHERE id = ? AND state = 'queued'`, reason, id)
 	}
 	return affectMail(res, err, id, ErrMailNotQueued)
 }
@@ -207,7 +207,7 @@ func (l *Ledger) MailQueueDepth(ctx context.Context) (queued, failed int, err er
 // PurgeMail deletes the sent and failed mails that left the queue before
 // before, and returns how many it deleted. Queued mails are kept.
 func (l *Ledger) PurgeMail(ctx context.Context, before time.Time) (int64, error) {
-	res, err := l.db.ExecContext(ctx, `DELETE FROM mail_outbox
+	res, err := l.exec(ctx, `DELETE FROM mail_outbox
 		WHERE state IN ('sent','failed') AND COALESCE(sent_at, failed_at) < ?`, formatTime(before))
 	if err != nil {
 		return 0, err

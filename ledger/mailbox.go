@@ -50,7 +50,7 @@ func (l *Ledger) AddMailbox(ctx context.Context, m Mailbox, now time.Time) error
 	if m.Status == "" {
 		m.Status = StatusOpen
 	}
-	_, err := l.db.ExecContext(ctx, `INSERT INTO mailboxes
+	_, err := l.exec(ctx, `INSERT INTO mailboxes
 		(code, name, kind, la, status, successor, email, telephone, town, postcode, copies, urn, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, NULLIF(?,''), ?, ?, ?, ?, ?, NULLIF(?,''), ?, ?)`,
 		m.Code, m.Name, m.Kind, m.LA, m.Status, m.Successor, m.Email, m.Telephone, m.Town, m.Postcode,
@@ -116,7 +116,7 @@ func (l *Ledger) Mailboxes(ctx context.Context) ([]Mailbox, error) {
 
 // CloseMailbox marks a mailbox closed, with an optional successor.
 func (l *Ledger) CloseMailbox(ctx context.Context, code, successor string, now time.Time) error {
-	res, err := l.db.ExecContext(ctx, `UPDATE mailboxes SET status = 'closed', successor = NULLIF(?,''), updated_at = ? WHERE code = ?`,
+	res, err := l.exec(ctx, `UPDATE mailboxes SET status = 'closed', successor = NULLIF(?,''), updated_at = ? WHERE code = ?`,
 		successor, formatTime(now), code)
 	if err != nil {
 		return err

@@ -159,14 +159,14 @@ func (l *Ledger) Sent(ctx context.Context, box string, outbox bool, since time.T
 
 // MarkMessageRead records that box read message id, once.
 func (l *Ledger) MarkMessageRead(ctx context.Context, box string, id int64, now time.Time) error {
-	_, err := l.db.ExecContext(ctx, `UPDATE message_recipients SET read_at = ?
+	_, err := l.exec(ctx, `UPDATE message_recipients SET read_at = ?
 		WHERE message_id = ? AND mailbox = ? AND read_at IS NULL`, formatTime(now), id, box)
 	return err
 }
 
 // DeleteReceived removes message id from box's inbox.
 func (l *Ledger) DeleteReceived(ctx context.Context, box string, id int64) error {
-	return affectMessage(l.db.ExecContext(ctx, `UPDATE message_recipients SET deleted = 1
+	return affectMessage(l.exec(ctx, `UPDATE message_recipients SET deleted = 1
 		WHERE message_id = ? AND mailbox = ? AND deleted = 0`, id, box))
 }
 
@@ -177,7 +177,7 @@ func (l *Ledger) HideSent(ctx context.Context, box string, id int64, outbox bool
 	if outbox {
 		col = "outbox_hidden"
 	}
-	return affectMessage(l.db.ExecContext(ctx, `UPDATE messages SET `+col+` = 1
+	return affectMessage(l.exec(ctx, `UPDATE messages SET `+col+` = 1
 		WHERE id = ? AND sender = ? AND kind = 'message' AND `+col+` = 0`, id, box))
 }
 
@@ -194,7 +194,7 @@ func affectMessage(res sql.Result, err error) error {
 // PurgeMessages deletes the messages sent at or before cutoff, for every
 // sender and recipient, and returns how many.
 func (l *Ledger) PurgeMessages(ctx context.Context, cutoff time.Time) (int64, error) {
-	res, err := l.db.ExecContext(ctx, `DELETE FROM messages WHERE sent_at <= ?`, formatTime(cutoff))
+	res, err := l.exec(ctx, `DELETE FROM messages WHERE sent_at <= ?`, formatTime(cutoff))
 	if err != nil {
 		return 0, err
 	}
@@ -250,5 +250,5 @@ func (l *Ledger) PutMessageFile(ctx context.Context, box, kind string, f Message
 
 // DeleteMessageFile deletes a group or template.
 func (l *Ledger) DeleteMessageFile(ctx context.Context, box, kind, name string) error {
-	return affectMessage(l.db.ExecContext(ctx, `DELETE FROM message_files WHERE mailbox = ? AND kind = ? AND name = ?`, box, kind, name))
+	return affectMessage(l.exec(ctx, `DELETE FROM message_files WHERE mailbox = ? AND kind = ? AND name = ?`, box, kind, name))
 }

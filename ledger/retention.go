@@ -77,7 +77,7 @@ func (l *Ledger) RejectedUploadsBefore(ctx context.Context, before time.Time) ([
 
 // UploadCleaned records that a rejected upload's files were deleted.
 func (l *Ledger) UploadCleaned(ctx context.Context, id int64, now time.Time) error {
-	_, err := l.db.ExecContext(ctx, `UPDATE uploads SET cleaned_at = ? WHERE id = ?`, formatTime(now), id)
+	_, err := l.exec(ctx, `UPDATE uploads SET cleaned_at = ? WHERE id = ?`, formatTime(now), id)
 	return err
 }
 

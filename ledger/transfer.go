@@ -210,7 +210,7 @@ func (l *Ledger) Removed(ctx context.Context, id int64, login, remote string, on
 
 // CopyRemoved records that an LA deleted its copy.
 func (l *Ledger) CopyRemoved(ctx context.Context, path string, now time.Time) error {
-	_, err := l.db.ExecContext(ctx, `UPDATE transfer_copies SET removed_at = ? WHERE path = ? AND removed_at IS NULL`, formatTime(now), path)
+	_, err := l.exec(ctx, `UPDATE transfer_copies SET removed_at = ? WHERE path = ? AND removed_at IS NULL`, formatTime(now), path)
 	return err
 }
 

@@ -143,14 +143,14 @@ type UploadSender struct {
 // SetUploadSender records who is sending box/name, before the file enters
 // the outbox. BeginUpload clears it.
 func (l *Ledger) SetUploadSender(ctx context.Context, box, name string, s UploadSender, now time.Time) error {
-	_, err := l.db.ExecContext(ctx, `INSERT OR REPLACE INTO upload_senders (box, name, login, role, remote, at)
+	_, err := l.exec(ctx, `INSERT OR REPLACE INTO upload_senders (box, name, login, role, remote, at)
 		VALUES (?, ?, ?, ?, ?, ?)`, box, name, s.Login, s.Role, s.Remote, formatTime(now))
 	return err
 }
 
 // ClearUploadSender forgets the sender of a file that never arrived.
 func (l *Ledger) ClearUploadSender(ctx context.Context, box, name string) error {
-	_, err := l.db.ExecContext(ctx, `DELETE FROM upload_senders WHERE box = ? AND name = ?`, box, name)
+	_, err := l.exec(ctx, `DELETE FROM upload_senders WHERE box = ? AND name = ?`, box, name)
 	return err
 }
 

@@ -100,7 +100,7 @@ func (l *Ledger) SetPassword(ctx context.Context, login, hash string, mustChange
 }
 
 func (l *Ledger) affectUser(ctx context.Context, login, query string, args ...any) error {
-	res, err := l.db.ExecContext(ctx, query, args...)
+	res, err := l.exec(ctx, query, args...)
 	if err != nil {
 		return err
 	}
