@@ -49,7 +49,7 @@ func (s *session) serve(ch io.ReadWriteCloser) error {
 	h := sftp.Handlers{FileGet: s, FilePut: s, FileCmd: s, FileList: s}
 	// limitsStream lets OpenSSH's client move 255 KiB per request, and
 	// the request server answers reads that large.
-	rs := sftp.NewRequestServer(newLimitsStream(ch), h, sftp.WithStartDirectory("/"), sftp.WithRSMaxTxPacket(maxDataLength))
+	rs := sftp.NewRequestServer(newLimitsStream(ch), h, sftp.WithStartDirectory("/"), sftp.WithRSMaxTxPacket(maxDataLength), sftp.WithRSAllocator())
 	err := rs.Serve()
 	rs.Close()
 	s.cleanup()
