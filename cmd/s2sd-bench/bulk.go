@@ -40,10 +40,10 @@ func (b *bench) bulk(ctx context.Context) error {
 	}
 	var up, down timings
 	var route []time.Duration
-	// OpenSSH's sftp asks sftp-server for its limits (limits@openssh.com)
-	// and then reads and writes 255 KiB at a time; pkg/sftp does not
-	// answer that extension, so with s2sd the client keeps to 32 KiB.
-	// The same request size against sshd shows what that costs.
+	// OpenSSH's sftp asks the server for its limits (limits@openssh.com)
+	// and then reads and writes 255 KiB at a time; s2sd answers as
+	// sftp-server does. sshd with the client's default 32 KiB shows what
+	// the request size is worth.
 	var smallUp, smallDown []time.Duration
 	small := []string{"-B", "32768"}
 	n := 0 // files routed so far by this s2sd
