@@ -67,7 +67,9 @@ func (l *Ledger) SchemaVersion(ctx context.Context) (int, error) {
 }
 
 // tx runs fn in a transaction and commits it, sharing the commit with
-// concurrent callers (see groupCommit). fn may run on another goroutine.
+// concurrent callers (see groupCommit). fn may run on another goroutine,
+// and must not call tx or exec itself: it would wait for the commit it is
+// part of.
 // Every write of the ledger goes through tx or exec, so that the daemon's
 // writers take turns in Go instead of polling SQLite's lock.
 func (l *Ledger) tx(ctx context.Context, fn func(*sql.Tx) error) error {
