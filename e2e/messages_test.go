@@ -266,7 +266,7 @@ func (d *daemon) emails(t *testing.T) []email {
 	t.Helper()
 	dir := filepath.Join(d.data, "mail")
 	var out []email
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		out = out[:0]
 		des, _ := os.ReadDir(dir)
 		for _, de := range des {
