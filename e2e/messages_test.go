@@ -50,7 +50,7 @@ func TestSecureMessages(t *testing.T) {
 	}
 	wantListing(t, r.stdout, "/messages/inbox", "000001_from_823LLLL.txt", "000002_from_823LLLL.txt")
 	received := readFile(t, filepath.Join(got, "m2"))
-	date := received[strings.Index(received, "Date: ")+6 : strings.Index(received, " GMT\r\n")+4]
+	date := lineAfter(received, "Date: ")
 	if want := "From: 823LLLL Central Bedfordshire Council\r\nTo: 8231234 Ampthill Lower School\r\nDate: " + date +
 		"\r\nSubject: Missing CTF\r\n\r\nPlease send the CTF for the pupil below.\r\n\r\nBorn in 2015.\r\n"; received != want {
 		t.Fatalf("received message:\n%q\nwant\n%q", received, want)
@@ -64,7 +64,7 @@ func TestSecureMessages(t *testing.T) {
 		t.Fatalf("sftp get sent: exit %d\n%s", r.code, r.stderr)
 	}
 	sent := readFile(t, filepath.Join(got, "s2"))
-	readAt := sent[strings.Index(sent, "School, ")+8 : strings.LastIndex(sent, " GMT\r\n")+4]
+	readAt := lineAfter(sent, "Read-By: 8231234 Ampthill Lower School, ")
 	if want := "From: 823LLLL Central Bedfordshire Council\r\nTo: my-schools\r\nDate: " + date + "\r\nSubject: Missing CTF\r\n" +
 		"Read: 1 of 2\r\nRead-By: 8231234 Ampthill Lower School, " + readAt + "\r\nUnread-By: 8232345 Biggleswade Academy\r\n\r\n" +
 		"Please send the CTF for the pupil below.\r\n\r\nBorn in 2015.\r\n"; sent != want {
@@ -215,6 +215,13 @@ func TestMessagesByRole(t *testing.T) {
 			{name: "write", op: "write", path: "/messages/outbox/x.txt", errno: eacces, msg: "/messages/outbox/x.txt: " + write},
 		})
 	}
+}
+
+// lineAfter returns the rest of the line that follows prefix in s.
+func lineAfter(s, prefix string) string {
+	_, rest, _ := strings.Cut(s, prefix)
+	line, _, _ := strings.Cut(rest, "\r\n")
+	return line
 }
 
 // readVia downloads a file with paramiko and returns it.
