@@ -33,8 +33,9 @@ type limitsStream struct {
 	ch io.ReadWriteCloser
 
 	// read side, used only by the request server's reading goroutine
-	inLeft int    // bytes of the current inbound packet still to pass on
-	inBuf  []byte // bytes read ahead and not yet passed on
+	inLeft int     // bytes of the current inbound packet still to pass on
+	inBuf  []byte  // bytes read ahead and not yet passed on
+	head   [5]byte // the current inbound packet's length and type
 
 	// write side
 	mu       sync.Mutex
@@ -71,18 +72,15 @@ func (s *limitsStream) Read(p []byte) (int, error) {
 			s.inLeft -= n
 			return n, err
 		}
-		// At a packet boundary: look at its length and type.
-		var head [5]byte
-		if _, err := io.ReadFull(s.ch, head[:5]); err != nil {
+		// At a packet boundary: look at its length and type. Anything but
+		// a small EXTENDED packet passes through, a packet the request
+		// server will refuse included.
+		if _, err := io.ReadFull(s.ch, s.head[:]); err != nil {
 			return 0, err
 		}
-		length := int(binary.BigEndian.Uint32(head[:4]))
-		if length < 1 || length > maxPacketLength {
-			s.inBuf, s.inLeft = append([]byte(nil), head[:5]...), max(length-1, 0)
-			continue // the request server refuses it
-		}
-		if head[4] != fxpExtended || length > 1024 {
-			s.inBuf, s.inLeft = append([]byte(nil), head[:5]...), length-1
+		length := int(binary.BigEndian.Uint32(s.head[:4]))
+		if s.head[4] != fxpExtended || length < 1 || length > 1024 {
+			s.inBuf, s.inLeft = s.head[:], max(length-1, 0)
 			continue
 		}
 		body := make([]byte, length-1)
@@ -95,7 +93,7 @@ func (s *limitsStream) Read(p []byte) (int, error) {
 			}
 			continue
 		}
-		s.inBuf = append(head[:5:5], body...)
+		s.inBuf = append(s.head[:], body...)
 	}
 }
 
