@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/s2sd/s2sd/ledger"
+	"github.com/s2sd/s2sd/mailer"
 )
 
 // message is a message as a file of inbox/, sent/ or outbox/.
@@ -104,8 +105,9 @@ func (s *Service) names(ctx context.Context) *mailboxNames {
 	return &mailboxNames{ctx: ctx, ledger: s.ledger, m: map[string]string{}}
 }
 
-// party is a code with its mailbox's name.
-func (n *mailboxNames) party(code string) string {
+// party is a code with its mailbox's name; its String is both, on one
+// line.
+func (n *mailboxNames) party(code string) mailer.Party {
 	name, ok := n.m[code]
 	if !ok {
 		if mb, err := n.ledger.Mailbox(n.ctx, code); err == nil {
@@ -113,10 +115,7 @@ func (n *mailboxNames) party(code string) string {
 		}
 		n.m[code] = name
 	}
-	if name == "" {
-		return code
-	}
-	return code + " " + name
+	return mailer.Party{Code: code, Name: name}
 }
 
 // clock formats a time for people in England and Wales.
@@ -130,9 +129,9 @@ func (s *Service) renderReceived(m ledger.Message, names *mailboxNames) string {
 	if m.Kind == ledger.MessageReturned {
 		header(&b, "From", "s2sd (your message could not be sent)")
 	} else {
-		header(&b, "From", names.party(m.Sender))
+		header(&b, "From", names.party(m.Sender).String())
 	}
-	header(&b, "To", names.party(m.Recipients[0].Mailbox))
+	header(&b, "To", names.party(m.Recipients[0].Mailbox).String())
 	header(&b, "Date", s.clock(m.SentAt))
 	header(&b, "Subject", m.Subject)
 	b.WriteString("\r\n")
@@ -144,7 +143,7 @@ func (s *Service) renderReceived(m ledger.Message, names *mailboxNames) string {
 // it so far.
 func (s *Service) renderSent(m ledger.Message, names *mailboxNames) string {
 	var b strings.Builder
-	header(&b, "From", names.party(m.Sender))
+	header(&b, "From", names.party(m.Sender).String())
 	header(&b, "To", m.To)
 	header(&b, "Date", s.clock(m.SentAt))
 	header(&b, "Subject", m.Subject)
@@ -159,9 +158,9 @@ func (s *Service) renderSent(m ledger.Message, names *mailboxNames) string {
 	}
 	for _, r := range m.Recipients {
 		if r.ReadAt.IsZero() {
-			header(&b, "Unread-By", names.party(r.Mailbox))
+			header(&b, "Unread-By", names.party(r.Mailbox).String())
 		} else {
-			header(&b, "Read-By", names.party(r.Mailbox)+", "+s.clock(r.ReadAt))
+			header(&b, "Read-By", names.party(r.Mailbox).String()+", "+s.clock(r.ReadAt))
 		}
 	}
 	b.WriteString("\r\n")

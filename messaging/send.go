@@ -33,7 +33,7 @@ func (s *Service) send(ctx context.Context, who Who, name string, b []byte) erro
 		To: strings.Join(d.To, ", "), Subject: d.Subject, Body: d.Body, SentAt: now, Recipients: recipients}
 	var mails []ledger.Mail
 	names := s.names(ctx)
-	from := party(names, who.Mailbox)
+	from := names.party(who.Mailbox)
 	for _, r := range recipients {
 		addrs, err := s.ledger.MailboxAddresses(ctx, r.Mailbox)
 		if err != nil {
@@ -43,7 +43,7 @@ func (s *Service) send(ctx context.Context, who Who, name string, b []byte) erro
 			continue
 		}
 		mails = append(mails, mailer.SecureMessageWaiting(mailer.SecureMessageNotice{
-			To: addrs, From: from, Recipient: party(names, r.Mailbox), Sent: now,
+			To: addrs, From: from, Recipient: names.party(r.Mailbox), Sent: now,
 		}).Mail(now))
 	}
 	audit := ledger.Event{At: now, Event: ledger.EventMessageSent, Login: who.Login, Mailbox: who.Mailbox,
@@ -55,14 +55,6 @@ func (s *Service) send(ctx context.Context, who Who, name string, b []byte) erro
 	s.kick()
 	s.log.Info().Int64("message", id).Str("mailbox", who.Mailbox).Int("recipients", len(recipients)).Msg("secure message sent")
 	return nil
-}
-
-func party(n *mailboxNames, code string) mailer.Party {
-	name, _ := strings.CutPrefix(n.party(code), code+" ")
-	if name == code {
-		name = ""
-	}
-	return mailer.Party{Code: code, Name: name}
 }
 
 // resolve turns a draft's To: line into open mailboxes, expanding groups,
