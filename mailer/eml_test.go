@@ -34,6 +34,9 @@ func TestEMLTransport(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := tr.Sync(ctx); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
 	names := emlFiles(t, dir)
 	if len(names) != len(ms) {
 		t.Fatalf("%d files, want %d: %v", len(names), len(ms), names)

@@ -23,6 +23,14 @@ type Transport interface {
 	Send(ctx context.Context, m Message) error
 }
 
+// Syncer is a transport whose deliveries are durable only once Sync
+// returns, so that a batch shares one flush to disk. The worker calls
+// Sync after each batch, before it records any of the batch as sent; a
+// Sync that fails turns the batch's deliveries into temporary failures.
+type Syncer interface {
+	Sync(ctx context.Context) error
+}
+
 // DeliveryError is a failed delivery, with the SMTP reply code if the
 // server gave one.
 type DeliveryError struct {

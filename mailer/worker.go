@@ -39,6 +39,10 @@ const batchSize = 64
 // errorWait is how long the worker waits after the outbox itself failed.
 const errorWait = 10 * time.Second
 
+// gatherWait is how long the worker lets notices gather after a Kick
+// before it delivers them, so that a burst is delivered as one batch.
+const gatherWait = 500 * time.Millisecond
+
 // maxWait bounds a wait for the next due mail, in case the clock jumps.
 const maxWait = time.Minute
 
@@ -52,9 +56,10 @@ const maxWait = time.Minute
 // not commit (the process died between the two, or the ledger write
 // failed) is still queued, and is delivered again at its next attempt.
 // That one window is the only way a notice goes twice, and at most
-// Mail.Concurrency notices can be in it at once. Over SMTP the
-// second copy has the same Message-ID as the first; the .eml transport
-// writes the same file name again, so there it is still one file.
+// Mail.Concurrency notices can be in it at once over SMTP, where the
+// second copy has the same Message-ID as the first. A Syncer (the .eml
+// transport) has a batch in it, but writes the same file name again, so
+// there it is still one file.
 //
 // The worker wakes on Kick, on a timer set to the next due mail, and at
 // Start. It delivers up to Mail.Concurrency mails at once.
@@ -185,6 +190,14 @@ func (w *Worker) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-w.kick: // Reset above discards a pending tick (Go 1.23 timers)
+			// Notices come in bursts (a phase transfer queues one or two
+			// a file): let the burst gather into one batch.
+			timer.Reset(gatherWait)
+			select {
+			case <-ctx.Done():
+				return
+			case <-timer.C:
+			}
 		case <-timer.C:
 		}
 	}
@@ -237,47 +250,95 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 }
 
 // deliverBatch delivers ms, Concurrency at a time, and returns how many
-// attempts it started.
+// attempts it started. Over a Syncer the outcomes are recorded only after
+// the batch's Sync.
 func (w *Worker) deliverBatch(ctx context.Context, ms []ledger.Mail) int {
+	syncer, _ := w.transport.(Syncer)
 	sem := make(chan struct{}, w.cfg.Concurrency)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	started := 0
+	var made []attempt
 	for _, m := range ms {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
 			wg.Wait()
-			return started
+			return w.recordAll(ctx, syncer, made)
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if w.deliver(ctx, m) {
-				mu.Lock()
-				started++
-				mu.Unlock()
+			a, ok := w.attempt(ctx, m)
+			if !ok {
+				return
 			}
+			if syncer == nil {
+				w.record(ctx, a)
+			}
+			mu.Lock()
+			made = append(made, a)
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
-	return started
+	return w.recordAll(ctx, syncer, made)
 }
 
-// deliver makes one attempt at m and records its outcome. It reports
-// whether the attempt was made.
-func (w *Worker) deliver(ctx context.Context, m ledger.Mail) bool {
-	log := w.log.With().Int64(logMailID, m.ID).Str(logKind, m.Kind).Int(logAttempts, m.Attempts+1).Logger()
-	now := w.now()
-	next := now.Add(w.backoff(m.Attempts + 1))
-	if err := w.store.BeginMailAttempt(ctx, m.ID, now, next); err != nil {
-		if !errors.Is(err, ledger.ErrMailNotDue) && ctx.Err() == nil {
-			log.Error().Err(err).Msg("mail not attempted: the outbox could not record the attempt")
+// attempt is one delivery attempt made, with its outcome.
+type attempt struct {
+	m    ledger.Mail
+	next time.Time // when it is tried again if it failed for now
+	err  error
+}
+
+// recordAll syncs the transport and records the outcomes of made, if the
+// transport is a Syncer (otherwise they are recorded already), and
+// returns how many attempts were made.
+func (w *Worker) recordAll(ctx context.Context, syncer Syncer, made []attempt) int {
+	if syncer == nil || len(made) == 0 {
+		return len(made)
+	}
+	if err := syncer.Sync(w.abortCtx); err != nil {
+		for i := range made {
+			if made[i].err == nil {
+				made[i].err = err
+			}
 		}
-		return false
+	}
+	// Recorded together, the outcomes share the ledger's commits.
+	var wg sync.WaitGroup
+	for _, a := range made {
+		wg.Go(func() { w.record(ctx, a) })
+	}
+	wg.Wait()
+	return len(made)
+}
+
+// attempt records an attempt at m before it is made, then makes it. It
+// reports false if the attempt could not be recorded, and so was not made.
+func (w *Worker) attempt(ctx context.Context, m ledger.Mail) (attempt, bool) {
+	now := w.now()
+	a := attempt{m: m, next: now.Add(w.backoff(m.Attempts + 1))}
+	if err := w.store.BeginMailAttempt(ctx, m.ID, now, a.next); err != nil {
+		if !errors.Is(err, ledger.ErrMailNotDue) && ctx.Err() == nil {
+			w.mailLog(m).Error().Err(err).Msg("mail not attempted: the outbox could not record the attempt")
+		}
+		return a, false
 	}
 	// The delivery and its record survive Close, which waits for them;
 	// only Shutdown's deadline aborts a delivery.
-	sendErr := w.transport.Send(w.abortCtx, fromMail(m))
+	a.err = w.transport.Send(w.abortCtx, fromMail(m))
+	return a, true
+}
+
+func (w *Worker) mailLog(m ledger.Mail) *zerolog.Logger {
+	log := w.log.With().Int64(logMailID, m.ID).Str(logKind, m.Kind).Int(logAttempts, m.Attempts+1).Logger()
+	return &log
+}
+
+// record records the outcome of an attempt.
+func (w *Worker) record(ctx context.Context, a attempt) {
+	m, sendErr := a.m, a.err
+	log := w.mailLog(m)
 	rec := context.WithoutCancel(ctx)
 	done := w.now()
 	refused, partly := sendErr.(*RefusedError)
@@ -302,14 +363,13 @@ func (w *Worker) deliver(ctx context.Context, m ledger.Mail) bool {
 	default:
 		w.failed(FailTemporary)
 		err = w.store.MailFailed(rec, m.ID, done, sendErr.Error(), false)
-		log.Warn().Err(sendErr).Time(logNext, next).Msg("mail delivery failed; will retry")
+		log.Warn().Err(sendErr).Time(logNext, a.next).Msg("mail delivery failed; will retry")
 	}
 	if err != nil {
 		// The attempt stands; if the mail went out it may go again at its
 		// next attempt. See the crash window above.
 		log.Error().Err(err).Msg("mail outcome not recorded")
 	}
-	return true
 }
 
 // backoff returns the jittered wait after the attempt-th attempt.
