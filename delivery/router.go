@@ -136,17 +136,20 @@ func (r *Router) Start(ctx context.Context) {
 // maxBatch is the most files a worker routes together.
 const maxBatch = 64
 
-// gatherWait is how long a worker gathers files into a batch after the
-// first arrives. Routing a batch costs two ledger commits and an fsync of
-// each folder it touches, however many files it holds; a phase transfer
-// sends a file every few milliseconds, so gathering turns a commit per
-// file into one per batch, and leaves the disk and CPUs to the
-// acknowledgements meanwhile. A file is routed at most this much later.
-const gatherWait = 200 * time.Millisecond
+// A worker gathers files into a batch after the first arrives, for as
+// long as they keep coming at least every gatherQuiet, up to gatherWait.
+// Routing a batch costs two ledger commits and an fsync of each folder
+// it touches, however many files it holds; a phase transfer sends a file
+// every few milliseconds, so gathering turns a commit per file into one
+// per batch, and leaves the disk and CPUs to the acknowledgements
+// meanwhile. A file sent alone is routed gatherQuiet later.
+const (
+	gatherQuiet = 20 * time.Millisecond
+	gatherWait  = 200 * time.Millisecond
+)
 
 // work routes what is queued in batches of up to maxBatch files. One
-// worker at a time gathers a batch, for up to gatherWait from its first
-// file, while the others route theirs.
+// worker at a time gathers a batch while the others route theirs.
 func (r *Router) work(ctx context.Context) {
 	defer r.wg.Done()
 	for {
@@ -181,8 +184,8 @@ func (r *Router) work(ctx context.Context) {
 }
 
 // gatherBatch takes the next batch from the queue: its first file, and
-// what follows within gatherWait, up to maxBatch. It returns nil when ctx
-// is done before any file arrives.
+// those that follow while they keep coming (see gatherWait), up to
+// maxBatch. It returns nil when ctx is done before any file arrives.
 func (r *Router) gatherBatch(ctx context.Context) []key {
 	r.gather.Lock()
 	defer r.gather.Unlock()
@@ -193,13 +196,18 @@ func (r *Router) gatherBatch(ctx context.Context) []key {
 	case k := <-r.queue:
 		ks = append(ks, k)
 	}
-	timer := time.NewTimer(gatherWait)
-	defer timer.Stop()
+	deadline := time.NewTimer(gatherWait)
+	defer deadline.Stop()
+	quiet := time.NewTimer(gatherQuiet)
+	defer quiet.Stop()
 	for len(ks) < maxBatch {
 		select {
 		case k := <-r.queue:
 			ks = append(ks, k)
-		case <-timer.C:
+			quiet.Reset(gatherQuiet)
+		case <-quiet.C:
+			return ks
+		case <-deadline.C:
 			return ks
 		case <-ctx.Done():
 			return ks

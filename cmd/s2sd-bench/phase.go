@@ -101,6 +101,7 @@ func (b *bench) phaseRun(ctx context.Context, rep, run int, m *phaseMode) error 
 		if err != nil {
 			return err
 		}
+		b.progress("phase: %d CTFs, %d session(s): s2sd acked %v; waiting for routing", n, m.sessions, acked.Round(time.Millisecond))
 		at, err := b.s2.waitRouted(ctx, before[routedMetric]+float64(n), 30*time.Minute)
 		if err != nil {
 			return err
