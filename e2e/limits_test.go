@@ -10,8 +10,8 @@ import (
 
 // TestOpenSSHLimits: s2sd answers OpenSSH's limits@openssh.com, so that
 // its sftp client moves 255 KiB per request as it does with OpenSSH's
-// own server, and a file several requests long still arrives whole, up
-// and down.
+// own server and keeps four requests outstanding (see announcedHandles),
+// and a file several requests long still arrives whole, up and down.
 func TestOpenSSHLimits(t *testing.T) {
 	t.Parallel()
 	d := schools(t, options{})
@@ -23,6 +23,7 @@ func TestOpenSSHLimits(t *testing.T) {
 	for _, want := range []string{
 		`Server supports extension "limits@openssh.com" revision 1`,
 		"Received limits reply T:201 I:1",
+		"server handle limit 4; using 4",
 	} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("sftp -vvv did not print %q:\n%s", want, debugLines(r.stderr))

@@ -23,6 +23,22 @@ const (
 	maxDataLength   = maxPacketLength - 1024
 )
 
+// announcedHandles is the open-handle limit s2sd announces. OpenSSH's
+// client keeps that many requests outstanding instead of its default 64
+// ("use the server limit to scale down our value only"), and s2sd does
+// not refuse a handle beyond it.
+//
+// With 64 reads of 255 KiB outstanding, s2sd answered them as fast as the
+// SSH window allowed and OpenSSH's ssh process, holding up to 2 MiB it
+// had not yet passed to sftp, spent its time growing and moving buffers:
+// 51,600 page faults and 1.6 s of CPU for a 256 MiB download against
+// 9,400 and 0.7 s from sshd, whose single-threaded sftp-server never gets
+// that far ahead, and the download ran at half sshd's speed. With four
+// outstanding it ran at 1.6 times sshd's speed (0.60 s against 0.95 s),
+// and uploads lost nothing (1.10 s with 4 against 1.01-1.14 s with 64).
+// Four 255 KiB requests still fill a 30 ms path at 33 MiB/s.
+const announcedHandles = 4
+
 // limitsStream sits between a session channel and pkg/sftp's request
 // server, which knows nothing of limits@openssh.com: it adds the
 // extension to the server's VERSION and answers the client's request for
@@ -121,7 +137,7 @@ func (s *limitsStream) replyLimits(id uint32) error {
 	b = binary.BigEndian.AppendUint64(b, maxPacketLength)
 	b = binary.BigEndian.AppendUint64(b, maxDataLength) // read length
 	b = binary.BigEndian.AppendUint64(b, maxDataLength) // write length
-	b = binary.BigEndian.AppendUint64(b, 0)             // open handles: no limit
+	b = binary.BigEndian.AppendUint64(b, announcedHandles)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for s.outLeft > 0 || len(s.outHead) > 0 || s.verLeft > 0 {

@@ -104,7 +104,7 @@ func TestLimitsStream(t *testing.T) {
 	deadline := time.After(5 * time.Second)
 	reply := packet(fxpExtendedReply, u32(9), binary.BigEndian.AppendUint64(nil, maxPacketLength),
 		binary.BigEndian.AppendUint64(nil, maxDataLength), binary.BigEndian.AppendUint64(nil, maxDataLength),
-		binary.BigEndian.AppendUint64(nil, 0))
+		binary.BigEndian.AppendUint64(nil, 4))
 	for len(ch.sent()) < len(data)+len(reply) {
 		select {
 		case <-ch.c:

@@ -133,7 +133,8 @@ func (r *report) bulk(size int64, up, down timings, route, smallUp, smallDown []
 			mibps(size, median(up.s2sd)), mibps(size, median(down.s2sd)), mibps(size, median(up.sshd)), mibps(size, median(down.sshd)),
 			mibps(size, median(smallUp)), mibps(size, median(smallDown))),
 		"OpenSSH's `sftp` asks the server for its limits (`limits@openssh.com`) and then moves 255 KiB a",
-		"request; s2sd and sftp-server both answer it. The `-B 32768` rows hold sshd to the client's",
+		"request; s2sd and sftp-server both answer it. s2sd announces four open handles, so the client keeps",
+		"four requests outstanding instead of 64. The `-B 32768` rows hold sshd to the client's",
 		"default 32 KiB, to show what the request size is worth.",
 	)
 }
