@@ -66,24 +66,30 @@ func (r *Router) routeBatch(ctx context.Context, jobs []*job) {
 	})
 }
 
-// each runs fn for every job, concurrently, and waits for them all.
+// eachConcurrency bounds how many jobs of a batch each runs at once:
+// enough for their ledger transactions to share commits, few enough that
+// the ledger's pool need not open a connection for each.
+const eachConcurrency = 8
+
+// each runs fn for every job, eachConcurrency at a time, and waits for
+// them all.
 func each(jobs []*job, fn func(*job)) {
 	if len(jobs) == 1 {
 		fn(jobs[0])
 		return
 	}
+	sem := make(chan struct{}, eachConcurrency)
 	var wg sync.WaitGroup
 	for _, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
 			fn(j)
-		}()
+		})
 	}
 	wg.Wait()
 }
 
-// begin finds or records a file's plan.
 func (r *Router) begin(ctx context.Context, j *job) error {
 	k, who := j.k, j.who
 	up, ok, err := r.ledger.PendingUpload(ctx, k.box, k.name)
