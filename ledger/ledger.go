@@ -138,4 +138,3 @@ func queryAll[T any](ctx context.Context, db *sql.DB, scan func(scanner) (T, err
 	}
 	return out, rows.Err()
 }
-
