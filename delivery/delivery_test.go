@@ -451,6 +451,27 @@ func TestLostSearchClaimForward(t *testing.T) {
 	if len(ts) != 1 || ts[0].Sender != "660LLLL" || ts[0].SenderLogin != "officer" {
 		t.Fatalf("forwarded transfer %+v", ts)
 	}
+	// Forwarded, the record has moved: it is gone from claimed/ and cannot
+	// be read or forwarded again.
+	if files, _ := e.router.LostClaimed(ctx, officer); len(files) != 0 {
+		t.Fatalf("the forwarded record is still claimed: %+v", files)
+	}
+	if _, err := e.router.LostOpen(ctx, officer, 1); !os.IsNotExist(err) {
+		t.Fatalf("the forwarded record opened: %v", err)
+	}
+	if err := e.router.LostForward(ctx, officer, 1, "660LLLL_CTF_6602001_002.XML"); !os.IsNotExist(err) {
+		t.Fatalf("the record was forwarded twice: %v", err)
+	}
+	e.router.Wait()
+	if _, err := os.Stat(e.path("spool", "6602001", "inbox", "660LLLL_CTF_6602001_002.XML")); !os.IsNotExist(err) {
+		t.Fatalf("the second forward reached the school: %v", err)
+	}
+	if p, _ := e.ledger.LostPupil(ctx, 1); p.State != "claimed" || p.ForwardedAs != "660LLLL_CTF_6602001_001.XML" {
+		t.Fatalf("record after forwarding: state %q, forwarded as %q", p.State, p.ForwardedAs)
+	}
+	if fw, _ := e.ledger.AuditEvents(ctx, "lost-forward"); len(fw) != 1 || fw[0].Detail != "660LLLL_CTF_6602001_001.XML" || fw[0].Login != "officer" {
+		t.Fatalf("forward audit: %+v", fw)
+	}
 	ev, _ := e.ledger.AuditEvents(ctx, ledger.EventSearch)
 	if len(ev) != 7 || ev[0].Login != "officer" || ev[0].Remote != "10.0.0.9" {
 		t.Fatalf("search audit: %d events %+v", len(ev), ev)

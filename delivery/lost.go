@@ -130,11 +130,22 @@ func (r *Router) LostClaimed(ctx context.Context, who Sender) ([]LostFile, error
 	return r.lostFiles(ps), nil
 }
 
+// claimedBy returns record id if who's LA claimed it and has not
+// forwarded it: the records in its claimed/ folder. Any other is not
+// found.
+func (r *Router) claimedBy(ctx context.Context, who Sender, id int64) (ledger.LostPupil, error) {
+	p, err := r.ledger.LostPupil(ctx, id)
+	if err != nil || p.State != "claimed" || p.ClaimedBy != who.Mailbox[:3] || p.ForwardedAs != "" {
+		return ledger.LostPupil{}, os.ErrNotExist
+	}
+	return p, nil
+}
+
 // LostOpen opens a record's file if the user's LA claimed it.
 func (r *Router) LostOpen(ctx context.Context, who Sender, id int64) (*os.File, error) {
-	p, err := r.ledger.LostPupil(ctx, id)
-	if err != nil || p.State != "claimed" || p.ClaimedBy != who.Mailbox[:3] {
-		return nil, os.ErrNotExist
+	p, err := r.claimedBy(ctx, who, id)
+	if err != nil {
+		return nil, err
 	}
 	return os.Open(r.cfg.abs(p.Path))
 }
@@ -142,10 +153,16 @@ func (r *Router) LostOpen(ctx context.Context, who Sender, id int64) (*os.File, 
 // LostForward sends a claimed record's file to a school as a transfer from
 // the user's LA, under name, without a download and upload: the file is
 // linked into the LA's outbox and routed from there.
+//
+// A forwarded record leaves claimed/, as a moved file would, and cannot
+// be forwarded again. Forwards are made one at a time, so that two
+// sessions moving the same record cannot both send it.
 func (r *Router) LostForward(ctx context.Context, who Sender, id int64, name string) error {
-	p, err := r.ledger.LostPupil(ctx, id)
-	if err != nil || p.State != "claimed" || p.ClaimedBy != who.Mailbox[:3] {
-		return os.ErrNotExist
+	r.forwarding.Lock()
+	defer r.forwarding.Unlock()
+	p, err := r.claimedBy(ctx, who, id)
+	if err != nil {
+		return err
 	}
 	n, err := routing.ParseName(name, r.cfg.LANumbers)
 	if err != nil {
@@ -175,6 +192,12 @@ func (r *Router) LostForward(ctx context.Context, who Sender, id int64, name str
 		return err
 	}
 	r.Submit(who.Mailbox, name)
-	return r.ledger.Audit(ctx, ledger.Event{At: r.cfg.Now(), Event: "lost-forward", Login: who.Login, Mailbox: who.Mailbox,
-		Remote: who.Remote, Object: fmt.Sprintf("lost-pupil/%d", id), Detail: name})
+	// The file is on its way: a failure to record that is logged, not
+	// reported, so that the client does not send it again.
+	err = r.ledger.LostForwarded(ctx, id, who.Mailbox[:3], name, ledger.Event{At: r.cfg.Now(), Event: "lost-forward",
+		Login: who.Login, Mailbox: who.Mailbox, Remote: who.Remote, Object: fmt.Sprintf("lost-pupil/%d", id), Detail: name})
+	if err != nil {
+		r.log.Error().Err(err).Int64("lost_pupil", id).Str("file", name).Msg("recording a forwarded Lost Pupil Database record failed")
+	}
+	return nil
 }

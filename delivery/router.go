@@ -21,7 +21,8 @@ type Router struct {
 
 	queue chan key
 
-	gather sync.Mutex // held by the worker gathering the next batch
+	gather     sync.Mutex // held by the worker gathering the next batch
+	forwarding sync.Mutex // held while a Lost Pupil Database record is forwarded
 
 	mu       sync.Mutex
 	queued   map[key]state  // waiting or being routed

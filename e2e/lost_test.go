@@ -324,6 +324,11 @@ func TestLostPupils(t *testing.T) {
 		}; !slices.Equal(rows, want) {
 			t.Errorf("transfers to %s:\n%s\nwant:\n%s", lostSchool, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
+		// Moved, a record has left claimed/: it cannot be sent twice.
+		r = d.sftp(t, finder, "rename /lost-pupils/claimed/"+lostPupils[0].file(1)+" /outbox/660LLLL_CTF_6602001_009.XML\n")
+		if r.code == 0 || !strings.Contains(r.stderr, "No such file or directory") {
+			t.Fatalf("forwarding a record again: exit %d\nstderr:\n%s", r.code, r.stderr)
+		}
 	})
 
 	t.Run("match", func(t *testing.T) {
@@ -434,9 +439,8 @@ func TestLostPupils(t *testing.T) {
 			"cls -1 /lost-pupils/claimed/",
 			"mv /lost-pupils/claimed/"+lostPupils[4].file(5)+" /outbox/660LLLL_CTF_6602001_003.XML",
 		)
-		// The LA's claimed records, forwarded or not.
-		expectLines(t, "lftp stdout", r.stdout, "/lost-pupils/claimed/"+lostPupils[0].file(1),
-			"/lost-pupils/claimed/"+lostPupils[2].file(3), "/lost-pupils/claimed/"+lostPupils[4].file(5))
+		// The LA's claimed records, less those forwarded.
+		expectLines(t, "lftp stdout", r.stdout, "/lost-pupils/claimed/"+lostPupils[4].file(5))
 		expectLines(t, "lftp stderr", r.stderr, "mv: Access failed: your role la-lost-pupil may send generic zip files only: "+
 			"a CTF is sent by a user with the role la-lost-pupil-transfer (/lost-pupils/claimed/"+lostPupils[4].file(5)+")")
 		waitEntries(t, d.box(lostSchool, "inbox"), "660LLLL_CTF6602001_002.XML", "660LLLL_CTF_6602001_001.XML")

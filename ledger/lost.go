@@ -36,6 +36,7 @@ type LostPupil struct {
 	ClaimedBy     string
 	ClaimedAt     time.Time
 	Path          string
+	ForwardedAs   string // the CTF name it was forwarded under, if it was
 }
 
 func (LostPupil) String() string { return "LostPupil{redacted}" }
@@ -50,7 +51,8 @@ func insertLostPupil(ctx context.Context, tx *sql.Tx, transferID int64, p LostPu
 }
 
 const lostColumns = `id, transfer_id, upn, former_upn, surname, former_surname, forename, middle_names,
-	dob, gender, town, postcode, la, school, school_name, uploaded_at, via, state, COALESCE(claimed_by,''), claimed_at, path`
+	dob, gender, town, postcode, la, school, school_name, uploaded_at, via, state, COALESCE(claimed_by,''), claimed_at, path,
+	COALESCE(forwarded_as,'')`
 
 func scanLost(rows *sql.Rows) ([]LostPupil, error) {
 	defer rows.Close()
@@ -61,7 +63,7 @@ func scanLost(rows *sql.Rows) ([]LostPupil, error) {
 		var claimed sql.NullString
 		if err := rows.Scan(&p.ID, &p.TransferID, &p.UPN, &p.FormerUPN, &p.Surname, &p.FormerSurname, &p.Forename,
 			&p.MiddleNames, &p.DOB, &p.Gender, &p.Town, &p.Postcode, &p.LA, &p.School, &p.SchoolName, &uploaded,
-			&p.Via, &p.State, &p.ClaimedBy, &claimed, &p.Path); err != nil {
+			&p.Via, &p.State, &p.ClaimedBy, &claimed, &p.Path, &p.ForwardedAs); err != nil {
 			return nil, err
 		}
 		p.UploadedAt, p.ClaimedAt = parseTime(uploaded), nullTime(claimed)
@@ -207,14 +209,33 @@ func (l *Ledger) ClaimLost(ctx context.Context, id int64, la, login, remote stri
 	})
 }
 
-// ClaimedLost lists the records an LA has claimed and not removed.
+// ClaimedLost lists the records an LA has claimed and neither forwarded
+// nor removed.
 func (l *Ledger) ClaimedLost(ctx context.Context, la string) ([]LostPupil, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT `+lostColumns+` FROM lost_pupils WHERE claimed_by = ? AND state = 'claimed'
+	rows, err := l.db.QueryContext(ctx, `SELECT `+lostColumns+` FROM lost_pupils
+		WHERE claimed_by = ? AND state = 'claimed' AND forwarded_at IS NULL
 		ORDER BY surname COLLATE NOCASE, id`, la)
 	if err != nil {
 		return nil, err
 	}
 	return scanLost(rows)
+}
+
+// LostForwarded records that the LA la forwarded its claimed record id to
+// a school as name, with the audit event ev, in one commit. It fails with
+// ErrNotFound unless the record is claimed by la and not yet forwarded.
+func (l *Ledger) LostForwarded(ctx context.Context, id int64, la, name string, ev Event) error {
+	return l.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE lost_pupils SET forwarded_as = ?, forwarded_at = ?
+			WHERE id = ? AND claimed_by = ? AND state = 'claimed' AND forwarded_at IS NULL`, name, formatTime(ev.At), id, la)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return insertAudit(ctx, tx, ev)
+	})
 }
 
 // How a record matches a row of a batch-matching CSV, strongest first.
@@ -278,7 +299,7 @@ func (l *Ledger) matchJoin(ctx context.Context, q lostMatchQuery, keys []byte, l
 		var claimed sql.NullString
 		if err := rs.Scan(&i, &p.ID, &p.TransferID, &p.UPN, &p.FormerUPN, &p.Surname, &p.FormerSurname, &p.Forename,
 			&p.MiddleNames, &p.DOB, &p.Gender, &p.Town, &p.Postcode, &p.LA, &p.School, &p.SchoolName, &uploaded,
-			&p.Via, &p.State, &p.ClaimedBy, &claimed, &p.Path); err != nil {
+			&p.Via, &p.State, &p.ClaimedBy, &claimed, &p.Path, &p.ForwardedAs); err != nil {
 			return err
 		}
 		if i < 0 || i >= len(found) || added[i] == limit || slices.ContainsFunc(found[i], func(m LostMatch) bool { return m.Record.ID == p.ID }) {
@@ -344,7 +365,8 @@ func lostMatchQueries() []lostMatchQuery {
 
 // lostColumnsQualified is lostColumns for a query that names the table p.
 const lostColumnsQualified = `p.id, p.transfer_id, p.upn, p.former_upn, p.surname, p.former_surname, p.forename, p.middle_names,
-	p.dob, p.gender, p.town, p.postcode, p.la, p.school, p.school_name, p.uploaded_at, p.via, p.state, COALESCE(p.claimed_by,''), p.claimed_at, p.path`
+	p.dob, p.gender, p.town, p.postcode, p.la, p.school, p.school_name, p.uploaded_at, p.via, p.state, COALESCE(p.claimed_by,''), p.claimed_at, p.path,
+	COALESCE(p.forwarded_as,'')`
 
 // EventLostMatch is the audit event of a batch-matching run; its detail
 // holds counts only.

@@ -273,6 +273,12 @@ CREATE TABLE admin_results (
 	PRIMARY KEY (la, file)
 );
 `,
+	// 10: a claimed Lost Pupil Database record, once forwarded to a school,
+	// leaves the LA's claimed/ folder and cannot be forwarded again.
+	`
+ALTER TABLE lost_pupils ADD COLUMN forwarded_as TEXT;
+ALTER TABLE lost_pupils ADD COLUMN forwarded_at TEXT;
+`,
 }
 
 // migrate applies every migration newer than the database's user_version,
