@@ -594,3 +594,27 @@ func TestRouteBatch(t *testing.T) {
 		t.Fatalf("%d upload audit entries, want 4", n)
 	}
 }
+
+// TestCloseRoutesGatheredBatch: files a worker has gathered into a batch
+// when Close is called are routed before Close returns, not left failed
+// in the outbox until the next start.
+func TestCloseRoutesGatheredBatch(t *testing.T) {
+	e := newEnv(t)
+	e.router.Start(context.Background())
+	var names []string
+	for i := 1; i <= 3; i++ {
+		name := fmt.Sprintf("8231234_CTF_8232345_%03d.XML", i)
+		e.drop("8231234", name, ctftest.CTF(ctftest.Options{SourceLEA: "823", SourceEstab: "1234", DestLEA: "823", DestEstab: "2345", Serial: i * 10}))
+		e.router.Expect("8231234", name, *school)
+		e.router.Submit("8231234", name)
+		names = append(names, name)
+	}
+	for len(e.router.queue) > 0 { // until the worker has taken them all
+		time.Sleep(time.Millisecond)
+	}
+	e.router.Close() // within the batch's gathering window, or its routing
+	for _, name := range names {
+		e.read("spool", "8232345", "inbox", name)
+		e.missing("spool", "8231234", "outbox", name)
+	}
+}

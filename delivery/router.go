@@ -163,7 +163,10 @@ func (r *Router) work(ctx context.Context) {
 			r.queued[k] = inRoute
 		}
 		r.mu.Unlock()
-		r.routeLogged(ctx, ks)
+		// A batch taken is routed to its end, even if Close is called
+		// meanwhile: it is at most maxBatch files, and each is then in
+		// its inbox at exit rather than waiting for the next start.
+		r.routeLogged(context.WithoutCancel(ctx), ks)
 		var again []key
 		r.mu.Lock()
 		for _, k := range ks {
@@ -226,8 +229,9 @@ func (r *Router) Wait() {
 	r.mu.Unlock()
 }
 
-// Close stops the workers after the files they are routing, and waits.
-// Files still queued stay in their outboxes and are routed at next start.
+// Close stops the workers after the batches they have taken, gathering or
+// routing, and waits. Files still queued stay in their outboxes and are
+// routed at next start.
 func (r *Router) Close() {
 	if r.cancel != nil {
 		r.cancel()
