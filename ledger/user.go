@@ -43,24 +43,7 @@ func scanUser(row scanner) (User, error) {
 // is taken (logins are case-insensitive). The notices (its username and
 // temporary password) are enqueued in the same transaction.
 func (l *Ledger) AddUser(ctx context.Context, u User, now time.Time, mails ...Mail) (User, error) {
-	err := l.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (login, mailbox, role, email, password_hash, must_change, created_at)
-			VALUES (?, NULLIF(?,''), ?, ?, ?, ?, ?)`,
-			u.Login, u.Mailbox, u.Role, u.Email, u.PasswordHash, u.MustChange, formatTime(now))
-		if err != nil {
-			return err
-		}
-		u.ID, _ = res.LastInsertId()
-		return insertMails(ctx, tx, mails)
-	})
-	if isConstraint(err) {
-		return User{}, fmt.Errorf("user %s: %w", u.Login, ErrExists)
-	}
-	if err != nil {
-		return User{}, err
-	}
-	u.CreatedAt = now
-	return u, nil
+	return l.AddUserAudited(ctx, u, now, nil, mails...)
 }
 
 // User returns the user with the given login, or ErrNotFound.
