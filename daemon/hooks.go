@@ -36,8 +36,8 @@ func (h hooks) CheckUpload(who sftpd.Identity, name string) (int64, error) {
 	return h.router.CheckUpload(context.Background(), sender(who), name)
 }
 
-func (h hooks) Acknowledging(who sftpd.Identity, box, name, staged string) {
-	h.router.ExpectStaged(box, name, sender(who), staged)
+func (h hooks) Acknowledging(who sftpd.Identity, box, name string, carried bool) {
+	h.router.ExpectStaged(box, name, sender(who), carried)
 }
 
 func (h hooks) Acknowledged(who sftpd.Identity, box, name string, ok bool) {

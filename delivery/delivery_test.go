@@ -508,7 +508,7 @@ func TestSenderCarriedByFile(t *testing.T) {
 		t.Skipf("this filesystem has no user extended attributes: %v", err)
 	}
 	f.Close()
-	e.router.ExpectStaged("8231234", carried, Sender{Login: "ampthill", Mailbox: "8231234", Role: routing.RoleSchool, Remote: "10.0.0.7"}, f.Name())
+	e.router.ExpectStaged("8231234", carried, Sender{Login: "ampthill", Mailbox: "8231234", Role: routing.RoleSchool, Remote: "10.0.0.7"}, true)
 	if _, ok, _ := e.ledger.GetUploadSender(ctx, "8231234", carried); ok {
 		t.Fatal("a carried sender was written to the ledger too")
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/s2sd/s2sd/ledger"
-	"github.com/s2sd/s2sd/spool"
 )
 
 // Router routes acknowledged files. Open it with New, start its workers
@@ -70,13 +69,12 @@ func (r *Router) Expect(box, name string, who Sender) {
 	r.expect(box, name, who, false)
 }
 
-// ExpectStaged is Expect for a file about to be moved from staged into the
-// outbox. If the file carries its sender (spool.WriteSender), that is as
-// durable as the file and the ledger is not written: acknowledging the
-// upload then costs no commit.
-func (r *Router) ExpectStaged(box, name string, who Sender, staged string) {
-	s, ok := spool.ReadSender(staged)
-	r.expect(box, name, who, ok && s.Login == who.Login && s.Role == string(who.Role) && s.Remote == who.Remote)
+// ExpectStaged is Expect for a file about to be moved from staging into
+// the outbox. If the file carries who as its sender (spool.WriteSender
+// succeeded), that is as durable as the file and the ledger is not
+// written: acknowledging the upload then costs no commit.
+func (r *Router) ExpectStaged(box, name string, who Sender, carried bool) {
+	r.expect(box, name, who, carried)
 }
 
 func (r *Router) expect(box, name string, who Sender, carried bool) {

@@ -22,7 +22,8 @@ type stagedFile struct {
 	limit     int64
 	limitNote string // what the limit is for, in the too-large message
 	append    bool
-	carry     *spool.Sender // if set, recorded in the file before its fsync
+	carry     bool // record the sender in the file before its fsync
+	carried   bool // the file carries its sender (spool.WriteSender)
 
 	mu      sync.Mutex
 	f       *os.File
@@ -87,10 +88,12 @@ func (u *stagedFile) closeHandle() (why string, err error) {
 	failed, aborted := u.err, u.aborted
 	var syncErr error
 	if failed == nil && !aborted {
-		if u.carry != nil {
+		if u.carry {
 			// Best effort: without extended attributes the router records
-			// the sender in the ledger instead.
-			spool.WriteSender(u.f, *u.carry)
+			// the sender in the ledger instead. The session is the one
+			// acknowledging, which may have resumed another's upload.
+			who := u.sess.who
+			u.carried = spool.WriteSender(u.f, spool.Sender{Login: who.Login, Role: who.Role, Remote: who.Remote}) == nil
 		}
 		syncErr = u.f.Sync()
 	}

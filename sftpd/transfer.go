@@ -24,12 +24,12 @@ type UploadChecker interface {
 
 // Events is told what happens to files, so that routing and the ledger can
 // follow. Acknowledging is called just before an upload becomes visible in
-// the outbox, with the staged file, which carries its sender if the
-// filesystem allows (spool.ReadSender), and Acknowledged just after (ok
-// reports whether it did);
+// the outbox, saying whether the file carries its sender (spool.WriteSender
+// succeeded, so that nothing else need record it), and Acknowledged just
+// after (ok reports whether it did);
 // Removing is called before a file is deleted and may refuse.
 type Events interface {
-	Acknowledging(who Identity, box, name, staged string)
+	Acknowledging(who Identity, box, name string, carried bool)
 	Acknowledged(who Identity, box, name string, ok bool)
 	Downloaded(who Identity, box, folder, name string, complete bool)
 	Removing(who Identity, box, folder, name string) error
@@ -38,7 +38,7 @@ type Events interface {
 // NoEvents ignores every event.
 type NoEvents struct{}
 
-func (NoEvents) Acknowledging(Identity, string, string, string)    {}
+func (NoEvents) Acknowledging(Identity, string, string, bool)      {}
 func (NoEvents) Acknowledged(Identity, string, string, bool)       {}
 func (NoEvents) Downloaded(Identity, string, string, string, bool) {}
 func (NoEvents) Removing(Identity, string, string, string) error   { return nil }
@@ -186,7 +186,7 @@ func (s *session) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	}
 	u := &upload{stagedFile{sess: s, name: t.name, temp: temp, staged: f.Name(), limit: limit,
 		limitNote: "this kind of file", append: flags.Append, f: f, open: true, mtime: s.srv.now(),
-		carry: &spool.Sender{Login: s.who.Login, Role: s.who.Role, Remote: s.who.Remote}}}
+		carry: true}}
 	box.uploads[t.name] = u
 	return u, nil
 }

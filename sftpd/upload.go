@@ -65,7 +65,10 @@ func (u *upload) reopen(trunc, appendMode bool) error {
 func (s *session) commit(u *upload, name string) error {
 	box := s.srv.boxes.get(s.view.box)
 	dst := filepath.Join(s.srv.spool.Dir(s.view.box, spool.Outbox), name)
-	s.srv.events.Acknowledging(s.who, s.view.box, name, u.staged)
+	u.mu.Lock()
+	carried := u.carried
+	u.mu.Unlock()
+	s.srv.events.Acknowledging(s.who, s.view.box, name, carried)
 	box.mu.Lock()
 	err := spool.MoveNoReplace(u.staged, dst)
 	if err == nil {
