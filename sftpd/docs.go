@@ -124,23 +124,30 @@ func (s *session) docList(t target) (listerAt, error) {
 	return s.keptPendingIn(t.path, out), nil
 }
 
-// docRead opens a file of a Documents folder for download.
+// docRead opens a file of a Documents folder for download. The file is
+// read first: only when it cannot be is its folder listed, to say why.
+// A service makes its files when asked (messages rendered, CSVs
+// generated), so listing before every read would make them twice.
 func (s *session) docRead(t target) (io.ReaderAt, error) {
-	fi, err := s.docStat(t)
-	if err != nil {
-		return nil, err
+	var readErr error
+	if len(t.doc) > 0 {
+		if u := s.keptPending(path.Dir(t.path), path.Base(t.path)); u != nil {
+			return nil, failure("%s is still being uploaded", u.name)
+		}
+		b, err := t.folder.docs.Read(s.who, docPath(t))
+		if err == nil {
+			return &docDownload{sess: s, docs: t.folder.docs, path: t.path, file: docPath(t), b: b}, nil
+		}
+		readErr = err
 	}
-	if fi.IsDir() {
+	fi, err := s.docStat(t)
+	switch {
+	case err != nil:
+		return nil, err
+	case fi.IsDir():
 		return nil, failure("%s is a folder", t.path)
 	}
-	if u := s.keptPending(path.Dir(t.path), fi.Name()); u != nil {
-		return nil, failure("%s is still being uploaded", fi.Name())
-	}
-	b, err := t.folder.docs.Read(s.who, docPath(t))
-	if err != nil {
-		return nil, docError(t.path, err)
-	}
-	return &docDownload{sess: s, docs: t.folder.docs, path: t.path, file: docPath(t), b: b}, nil
+	return nil, docError(t.path, readErr)
 }
 
 // docDownload is a file of a Documents folder being read; reading it to
