@@ -42,9 +42,11 @@ const announcedHandles = 4
 // limitsStream sits between a session channel and pkg/sftp's request
 // server, which knows nothing of limits@openssh.com: it adds the
 // extension to the server's VERSION and answers the client's request for
-// it itself. Everything else passes through untouched and uncopied; the
-// stream only follows packet boundaries, so that its own reply never
-// lands inside a packet the request server is writing.
+// it itself. Everything else passes through untouched; the stream only
+// follows packet boundaries, so that its own reply never lands inside a
+// packet the request server is writing. A packet's first five bytes,
+// which it reads to follow them, go out joined with the bytes written
+// after them, not as an SSH packet of their own.
 type limitsStream struct {
 	ch io.ReadWriteCloser
 
@@ -57,7 +59,8 @@ type limitsStream struct {
 	mu       sync.Mutex
 	boundary *sync.Cond // signalled when outLeft returns to zero
 	outLeft  int        // bytes of the current outbound packet still to come
-	outHead  []byte     // the start of an outbound packet, until its length is known
+	outHead  []byte     // the start of an outbound packet, until it goes out with the bytes after it
+	outBuf   []byte     // a header and the bytes after it, joined to go out as one write
 	version  []byte     // the VERSION packet's body, while it is being written
 	verLeft  int        // bytes of it still to come
 	versiond bool       // the VERSION packet has gone out
@@ -168,12 +171,17 @@ func (s *limitsStream) Write(p []byte) (int, error) {
 		}
 		if s.outLeft > 0 { // inside a packet: pass it through
 			n := min(len(p), s.outLeft)
-			m, err := s.ch.Write(p[:n])
-			written += m
-			s.outLeft -= m
-			if err != nil {
+			if len(s.outHead) > 0 {
+				// The header goes out with what follows it: a channel
+				// write is an SSH packet, encrypted and sent on its own.
+				if err := s.writeHead(p[:n]); err != nil {
+					return written, err
+				}
+			} else if _, err := s.ch.Write(p[:n]); err != nil {
 				return written, err
 			}
+			written += n
+			s.outLeft -= n
 			p = p[n:]
 			if s.outLeft == 0 {
 				s.boundary.Broadcast()
@@ -195,15 +203,30 @@ func (s *limitsStream) Write(p []byte) (int, error) {
 			s.outHead, s.verLeft = s.outHead[:0], length-1
 			continue
 		}
-		if _, err := s.ch.Write(s.outHead); err != nil {
-			return written, err
-		}
-		s.outHead, s.outLeft = s.outHead[:0], length-1
-		if s.outLeft == 0 {
+		s.outLeft = length - 1
+		if s.outLeft == 0 { // a packet of its type alone
+			if err := s.writeHead(nil); err != nil {
+				return written, err
+			}
 			s.boundary.Broadcast()
 		}
 	}
 	return written, nil
+}
+
+// maxOutBuf bounds the joining buffer a stream keeps between packets.
+const maxOutBuf = 64 << 10
+
+// writeHead writes the waiting packet header followed by rest, in one
+// channel write.
+func (s *limitsStream) writeHead(rest []byte) error {
+	s.outBuf = append(append(s.outBuf[:0], s.outHead...), rest...)
+	s.outHead = s.outHead[:0]
+	_, err := s.ch.Write(s.outBuf)
+	if cap(s.outBuf) > maxOutBuf {
+		s.outBuf = nil
+	}
+	return err
 }
 
 // writeVersion sends the VERSION packet, gathered in version, with

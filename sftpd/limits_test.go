@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -12,16 +13,18 @@ import (
 // pipeChannel is a session channel in memory: the test writes what the
 // client sends into in, and reads what the server sent from out.
 type pipeChannel struct {
-	in  *io.PipeReader
-	c   chan struct{} // a write arrived
-	mu  sync.Mutex
-	out bytes.Buffer
+	in     *io.PipeReader
+	c      chan struct{} // a write arrived
+	mu     sync.Mutex
+	out    bytes.Buffer
+	writes []int // the length of each write
 }
 
 func (p *pipeChannel) Read(b []byte) (int, error) { return p.in.Read(b) }
 func (p *pipeChannel) Write(b []byte) (int, error) {
 	p.mu.Lock()
 	p.out.Write(b)
+	p.writes = append(p.writes, len(b))
 	p.mu.Unlock()
 	p.c <- struct{}{}
 	return len(b), nil
@@ -122,5 +125,27 @@ func TestLimitsStream(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the request after limits@openssh.com was not passed on")
+	}
+}
+
+// TestLimitsStreamWrites: each channel write becomes an SSH packet of its
+// own, so the stream sends a reply the request server writes at once as
+// one write, and a DATA reply written as its header and then its payload
+// as two, never a packet's five-byte start alone.
+func TestLimitsStreamWrites(t *testing.T) {
+	ch := &pipeChannel{c: make(chan struct{}, 100)}
+	s := newLimitsStream(ch)
+	status := packet(101, u32(7), u32(0), sshString(""), sshString(""))
+	data := packet(103, u32(8), u32(3), []byte("abc")) // SSH_FXP_DATA
+	for _, w := range [][]byte{status, data[:13], data[13:]} {
+		if n, err := s.Write(w); n != len(w) || err != nil {
+			t.Fatalf("Write = %d, %v", n, err)
+		}
+	}
+	if got := ch.sent(); !bytes.Equal(got, append(bytes.Clone(status), data...)) {
+		t.Fatalf("sent %x", got)
+	}
+	if want := []int{len(status), 13, 3}; !slices.Equal(ch.writes, want) {
+		t.Fatalf("channel writes of %v bytes, want %v", ch.writes, want)
 	}
 }
