@@ -170,24 +170,6 @@ func TestLostSearchPlans(t *testing.T) {
 	l := openTest(t)
 	ctx := context.Background()
 	addLost(t, l, LostPupil{UPN: "A823123400001", Surname: "Ashcroft", Forename: "Amy", DOB: "2015-01-10", Gender: "F", Town: "Fernhollow"})
-	plan := func(query string, args ...any) string {
-		t.Helper()
-		rows, err := l.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, detail)
-		}
-		return strings.Join(out, "\n")
-	}
 	for search, index := range map[string]string{
 		"surname=ash,dob=2015-01-10":               "USING INDEX lost_pupils_surname (surname>? AND surname<?)",
 		"surname=ash":                              "USING INDEX lost_pupils_surname (surname>? AND surname<?)",
@@ -204,7 +186,7 @@ func TestLostSearchPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 		query, args := searchLostSQL(q, 200)
-		p := plan(query, args...)
+		p := queryPlan(t, l, query, args...)
 		if !strings.Contains(p, "SEARCH lost_pupils "+index) || strings.Contains(p, "SCAN") || strings.Contains(p, "lost_pupils_state") {
 			t.Errorf("%s: plan\n%s\nwant SEARCH lost_pupils %s", search, p, index)
 		}
@@ -223,7 +205,7 @@ func TestLostSearchPlans(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := plan(q.sql, string(keys))
+		p := queryPlan(t, l, q.sql, string(keys))
 		if !strings.Contains(p, "SEARCH p "+index) || strings.Contains(p, "SCAN p") || strings.Contains(p, "lost_pupils_state") {
 			t.Errorf("batch matching by %s: plan\n%s\nwant SEARCH p %s", q.how, p, index)
 		}

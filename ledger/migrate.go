@@ -279,6 +279,14 @@ CREATE TABLE admin_results (
 ALTER TABLE lost_pupils ADD COLUMN forwarded_as TEXT;
 ALTER TABLE lost_pupils ADD COLUMN forwarded_at TEXT;
 `,
+	// 11: routing asks, for every file, whether its name still waits at
+	// its destination; transfers_dest made that a read of every transfer
+	// the destination ever had. An LA deleting a copy looked its path up
+	// with no index at all.
+	`
+CREATE INDEX transfers_waiting ON transfers(dest, name COLLATE NOCASE) WHERE removed_at IS NULL;
+CREATE INDEX transfer_copies_path ON transfer_copies(path) WHERE removed_at IS NULL;
+`,
 }
 
 // migrate applies every migration newer than the database's user_version,

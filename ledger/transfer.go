@@ -210,7 +210,7 @@ func (l *Ledger) Removed(ctx context.Context, id int64, login, remote string, on
 
 // CopyRemoved records that an LA deleted its copy.
 func (l *Ledger) CopyRemoved(ctx context.Context, path string, now time.Time) error {
-	_, err := l.exec(ctx, `UPDATE transfer_copies SET removed_at = ? WHERE path = ? AND removed_at IS NULL`, formatTime(now), path)
+	_, err := l.exec(ctx, copyRemovedSQL, formatTime(now), path)
 	return err
 }
 
@@ -218,10 +218,15 @@ func (l *Ledger) CopyRemoved(ctx context.Context, path string, now time.Time) er
 // or undeleted, at dest.
 func (l *Ledger) Waiting(ctx context.Context, dest, name string) (bool, error) {
 	var n int
-	err := l.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM transfers WHERE dest = ? AND name = ? COLLATE NOCASE
-		AND removed_at IS NULL`, dest, name).Scan(&n)
+	err := l.db.QueryRowContext(ctx, waitingSQL, dest, name).Scan(&n)
 	return n > 0, err
 }
+
+// waitingSQL is Waiting's query, which transfers_waiting answers.
+const waitingSQL = `SELECT COUNT(*) FROM transfers WHERE dest = ? AND name = ? COLLATE NOCASE AND removed_at IS NULL`
+
+// copyRemovedSQL is CopyRemoved's update, which transfer_copies_path answers.
+const copyRemovedSQL = `UPDATE transfer_copies SET removed_at = ? WHERE path = ? AND removed_at IS NULL`
 
 // TransferFilter selects transfers; empty fields match everything.
 type TransferFilter struct {
