@@ -17,6 +17,7 @@ type phaseMode struct {
 	sessions int
 	// Results, one per repetition.
 	s2sdAcked, s2sdRouted, sshd, floor []time.Duration
+	s2sdCPU                            []time.Duration // s2sd's CPU time from the start until routed
 	histP50, histP99                   []time.Duration // routing latency from s2sd's histogram
 	fileP50, fileP99                   []time.Duration // close-to-inbox from each file's mtime and ctime
 }
@@ -106,11 +107,16 @@ func (b *bench) phaseRun(ctx context.Context, rep, run int, m *phaseMode) error 
 		if err != nil {
 			return err
 		}
+		after, err := b.s2.scrape(ctx)
+		if err != nil {
+			return err
+		}
 		h1, err := b.s2.latencyHistogram(ctx)
 		if err != nil {
 			return err
 		}
 		h := h1.since(h0)
+		m.s2sdCPU = append(m.s2sdCPU, time.Duration((after[cpuMetric]-before[cpuMetric])*float64(time.Second)))
 		lat, err := b.closeToInbox(dirs)
 		if err != nil {
 			return err

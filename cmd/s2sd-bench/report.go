@@ -188,6 +188,7 @@ func (r *report) phase(n int, modes []*phaseMode) {
 			"|---|---|---|---|",
 			fmt.Sprintf("| s2sd, acked | %s | %s | %s |", all(m.s2sdAcked), ms(sa), ms(per(sa))),
 			fmt.Sprintf("| s2sd, routed | %s | %s | %s |", all(m.s2sdRouted), ms(sr), ms(per(sr))),
+			fmt.Sprintf("| s2sd, CPU time until routed | %s | %s | %s |", all(m.s2sdCPU), ms(median(m.s2sdCPU)), ms(per(median(m.s2sdCPU)))),
 			fmt.Sprintf("| OpenSSH, written | %s | %s | %s |", all(m.sshd), ms(o), ms(per(o))),
 			fmt.Sprintf("| fsync floor | %s | %s | %s |", all(m.floor), ms(fl), ms(per(fl))),
 			fmt.Sprintf("| routing latency p50, s2sd histogram | %s | %s | |", all(m.histP50), ms(median(m.histP50))),

@@ -173,6 +173,7 @@ func (s *s2sdServer) scrape(ctx context.Context) (map[string]float64, error) {
 
 const routedMetric = `s2sd_routed_files_total{outcome="routed"}`
 const rejectedMetric = `s2sd_routed_files_total{outcome="rejected"}`
+const cpuMetric = `process_cpu_seconds_total`
 
 // waitRouted polls the metrics until at least n files have been routed in
 // all, and returns when it saw that. A rejection is an error: every file
