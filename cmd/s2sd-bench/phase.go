@@ -18,6 +18,8 @@ type phaseMode struct {
 	// Results, one per repetition.
 	s2sdAcked, s2sdRouted, sshd, floor []time.Duration
 	s2sdCPU                            []time.Duration // s2sd's CPU time from the start until routed
+	s2sdSwitches                       []int64         // s2sd's context switches, likewise
+	s2sdMachine, sshdMachine           []int64         // the machine's context switches in each run
 	histP50, histP99                   []time.Duration // routing latency from s2sd's histogram
 	fileP50, fileP99                   []time.Duration // close-to-inbox from each file's mtime and ctime
 }
@@ -95,6 +97,7 @@ func (b *bench) phaseRun(ctx context.Context, rep, run int, m *phaseMode) error 
 		if err != nil {
 			return err
 		}
+		sw0, all0 := contextSwitches(b.s2.srv.pid()), machineSwitches()
 		start := time.Now()
 		acked, err := b.sessions(ctx, len(srcs), func(i int) (time.Duration, error) {
 			return b.client.run(ctx, login{b.s2.port(), "b" + srcs[i]}, dirs[i], "cd /outbox", "mput *.XML")
@@ -107,6 +110,8 @@ func (b *bench) phaseRun(ctx context.Context, rep, run int, m *phaseMode) error 
 		if err != nil {
 			return err
 		}
+		m.s2sdSwitches = append(m.s2sdSwitches, contextSwitches(b.s2.srv.pid())-sw0)
+		m.s2sdMachine = append(m.s2sdMachine, machineSwitches()-all0)
 		after, err := b.s2.scrape(ctx)
 		if err != nil {
 			return err
@@ -136,13 +141,14 @@ func (b *bench) phaseRun(ctx context.Context, rep, run int, m *phaseMode) error 
 				return err
 			}
 		}
+		all0 := machineSwitches()
 		d, err := b.sessions(ctx, len(srcs), func(i int) (time.Duration, error) {
 			return b.client.run(ctx, login{b.sshd.port, b.sshd.user}, dirs[i], "cd "+filepath.Join(remote, srcs[i]), "mput *.XML")
 		})
 		if err != nil {
 			return err
 		}
-		m.sshd = append(m.sshd, d)
+		m.sshd, m.sshdMachine = append(m.sshd, d), append(m.sshdMachine, machineSwitches()-all0)
 		b.progress("phase: %d CTFs, %d session(s): sshd written %v", n, m.sessions, d.Round(time.Millisecond))
 		return nil
 	}

@@ -106,6 +106,17 @@ func all(ds []time.Duration) string {
 	return strings.Join(s, ", ")
 }
 
+// perFile is a table row of counts, one per run, with their median and
+// the median per file.
+func perFile(label string, counts []int64, files int) string {
+	var s []string
+	for _, n := range counts {
+		s = append(s, fmt.Sprint(n))
+	}
+	m := median(counts)
+	return fmt.Sprintf("| %s | %s | %d | %.1f |", label, strings.Join(s, ", "), m, float64(m)/float64(files))
+}
+
 func (r *report) bulk(size int64, up, down timings, route, smallUp, smallDown []time.Duration) {
 	for _, x := range []struct {
 		dir string
@@ -189,7 +200,10 @@ func (r *report) phase(n int, modes []*phaseMode) {
 			fmt.Sprintf("| s2sd, acked | %s | %s | %s |", all(m.s2sdAcked), ms(sa), ms(per(sa))),
 			fmt.Sprintf("| s2sd, routed | %s | %s | %s |", all(m.s2sdRouted), ms(sr), ms(per(sr))),
 			fmt.Sprintf("| s2sd, CPU time until routed | %s | %s | %s |", all(m.s2sdCPU), ms(median(m.s2sdCPU)), ms(per(median(m.s2sdCPU)))),
+			perFile("s2sd, its context switches until routed", m.s2sdSwitches, n),
+			perFile("s2sd, context switches on the whole machine until routed", m.s2sdMachine, n),
 			fmt.Sprintf("| OpenSSH, written | %s | %s | %s |", all(m.sshd), ms(o), ms(per(o))),
+			perFile("OpenSSH, context switches on the whole machine until written", m.sshdMachine, n),
 			fmt.Sprintf("| fsync floor | %s | %s | %s |", all(m.floor), ms(fl), ms(per(fl))),
 			fmt.Sprintf("| routing latency p50, s2sd histogram | %s | %s | |", all(m.histP50), ms(median(m.histP50))),
 			fmt.Sprintf("| routing latency p99, s2sd histogram | %s | %s | |", all(m.histP99), ms(median(m.histP99))),

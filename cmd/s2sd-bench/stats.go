@@ -8,7 +8,7 @@ import (
 
 // median returns the median of ds, the mean of the middle two for an even
 // count, or 0 for none.
-func median(ds []time.Duration) time.Duration {
+func median[T ~int64](ds []T) T {
 	if len(ds) == 0 {
 		return 0
 	}
