@@ -87,7 +87,7 @@ func (b *bench) phaseRun(ctx context.Context, rep, run int, m *phaseMode) error 
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(filepath.Join(b.tmp, "phase", fmt.Sprint(run)))
+	// No file the runs make is removed before the bench ends (see keepFiles).
 	s2sdRun := func() error {
 		before, err := b.s2.scrape(ctx)
 		if err != nil {
@@ -135,7 +135,6 @@ func (b *bench) phaseRun(ctx context.Context, rep, run int, m *phaseMode) error 
 	}
 	sshdRun := func() error {
 		remote := filepath.Join(b.sshd.files, fmt.Sprintf("phase%d", run))
-		defer os.RemoveAll(remote)
 		for _, s := range srcs {
 			if err := os.MkdirAll(filepath.Join(remote, s), 0o755); err != nil {
 				return err
@@ -217,7 +216,6 @@ func (b *bench) closeToInbox(dirs []string) ([]time.Duration, error) {
 // one file after another, spread over writers at once. It returns the
 // time for them all.
 func fsyncFloor(dir string, sizes []int, writers int) (time.Duration, error) {
-	defer os.RemoveAll(dir)
 	buf := make([]byte, 50*1024)
 	for i := range buf {
 		buf[i] = byte('a' + i%26)

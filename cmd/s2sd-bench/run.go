@@ -60,6 +60,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
+	if d, err := createCost(filepath.Join(tmp, "create-probe"), 500); err == nil {
+		b.rep.machine = append(b.rep.machine, fmt.Sprintf("creating an empty file in %s: %v each (500 files); the phase transfer's servers create theirs there", tmp, d.Round(time.Microsecond)))
+	}
 	if b.sshd, err = startSSHD(ctx, filepath.Join(tmp, "sshd"), b.key); err != nil {
 		return err
 	}
@@ -125,3 +128,23 @@ func alternate(rep int, s2sd, sshd func() error) error {
 // flushDirty flushes dirty pages between the upload and the download,
 // so that the download does not pay for the upload's writeback.
 func flushDirty() { syscall.Sync() }
+
+// createCost times creating n empty files in dir, which it leaves there.
+// On ext4 without a journal, each creation reads past every inode in its
+// group freed in the last minute or so, which can make it cost ten times
+// as much in one directory as in another; the bench removes no file
+// before it ends so that its own runs do not pay for each other's.
+func createCost(dir string, n int) (time.Duration, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	for i := range n {
+		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprint(i)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return 0, err
+		}
+		f.Close()
+	}
+	return time.Since(start) / time.Duration(n), nil
+}

@@ -25,7 +25,6 @@ func (b *bench) syscallCounts(ctx context.Context, run int) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(filepath.Join(b.tmp, "phase", fmt.Sprint(run)))
 	before, err := b.s2.scrape(ctx)
 	if err != nil {
 		return err
@@ -44,7 +43,6 @@ func (b *bench) syscallCounts(ctx context.Context, run int) error {
 	if err := os.MkdirAll(remote, 0o755); err != nil {
 		return err
 	}
-	defer os.RemoveAll(remote)
 	sd, err := traced(ctx, filepath.Join(b.tmp, "strace-sshd.txt"), b.sshd.srv.pid(), func() error {
 		_, err := b.client.run(ctx, login{b.sshd.port, b.sshd.user}, dirs[0], "cd "+remote, "mput *.XML")
 		return err
