@@ -146,10 +146,41 @@ func (l *Ledger) NextMailDue(ctx context.Context) (next time.Time, ok bool, err 
 // next, neither at once nor never. It fails with ErrMailNotDue if the mail
 // is not queued or not due at now, so that no two workers take one mail.
 func (l *Ledger) BeginMailAttempt(ctx context.Context, id int64, now, next time.Time) error {
-	res, err := l.exec(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, last_attempt_at = ?, next_attempt_at = ?
-		WHERE id = ? AND state = 'queued' AND next_attempt_at <= ?`,
-		formatTime(now), formatTime(next), id, formatTime(now))
-	return affectMail(res, err, id, ErrMailNotDue)
+	errs, err := l.BeginMailAttempts(ctx, []MailAttempt{{ID: id, Next: next}}, now)
+	if err != nil {
+		return err
+	}
+	return errs[0]
+}
+
+// MailAttempt is an attempt BeginMailAttempts records.
+type MailAttempt struct {
+	ID   int64
+	Next time.Time // when the mail is tried again if this attempt fails
+}
+
+// BeginMailAttempts is BeginMailAttempt for a batch of mails, in one
+// transaction: it returns, for each attempt in order, nil or an error
+// wrapping ErrMailNotDue. The error is for the transaction as a whole,
+// in which case none was recorded.
+func (l *Ledger) BeginMailAttempts(ctx context.Context, as []MailAttempt, now time.Time) ([]error, error) {
+	errs := make([]error, len(as))
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		for i, a := range as {
+			res, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, last_attempt_at = ?, next_attempt_at = ?
+				WHERE id = ? AND state = 'queued' AND next_attempt_at <= ?`,
+				formatTime(now), formatTime(a.Next), a.ID, formatTime(now))
+			if err != nil {
+				return fmt.Errorf("mail %d: %w", a.ID, err)
+			}
+			errs[i] = affectMail(res, nil, a.ID, ErrMailNotDue)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
 }
 
 // MailSent records that a mail was delivered.

@@ -332,3 +332,54 @@ func TestMailboxAddresses(t *testing.T) {
 		}
 	}
 }
+
+// A batch of attempts is recorded in one commit, each judged on its own:
+// a mail not due, one already sent and an unknown id are refused without
+// holding back the others.
+func TestBeginMailAttempts(t *testing.T) {
+	l := openTest(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 24, 10, 15, 0, 0, time.UTC)
+	later := testMail("collected", "later", t0, "office@c.sch.uk")
+	later.NextAttemptAt = t0.Add(time.Hour)
+	if err := l.EnqueueMail(ctx, testMail("file-waiting", "one", t0, "a@a.sch.uk"), later,
+		testMail("confirmation", "sent", t0, "b@b.sch.uk"), testMail("confirmation", "two", t0, "d@d.sch.uk")); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.BeginMailAttempt(ctx, 3, t0, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.MailSent(ctx, 3, t0); err != nil {
+		t.Fatal(err)
+	}
+	commits := l.commits.commits.Load()
+	now := t0.Add(time.Second)
+	errs, err := l.BeginMailAttempts(ctx, []MailAttempt{
+		{ID: 1, Next: now.Add(time.Minute)},
+		{ID: 2, Next: now.Add(2 * time.Minute)},
+		{ID: 3, Next: now.Add(3 * time.Minute)},
+		{ID: 99, Next: now.Add(4 * time.Minute)},
+		{ID: 4, Next: now.Add(5 * time.Minute)},
+	}, now)
+	if err != nil || len(errs) != 5 {
+		t.Fatalf("BeginMailAttempts = %v, %v", errs, err)
+	}
+	if n := l.commits.commits.Load() - commits; n != 1 {
+		t.Errorf("%d commits for the batch; want 1", n)
+	}
+	for i, want := range []bool{false, true, true, true, false} {
+		if got := errors.Is(errs[i], ErrMailNotDue); got != want {
+			t.Errorf("attempt %d: %v; want ErrMailNotDue %v", i, errs[i], want)
+		}
+	}
+	for id, next := range map[int64]time.Time{1: now.Add(time.Minute), 2: t0.Add(time.Hour), 4: now.Add(5 * time.Minute)} {
+		m, err := l.Mail(ctx, id)
+		attempts := 1
+		if id == 2 {
+			attempts = 0
+		}
+		if err != nil || !m.NextAttemptAt.Equal(next) || m.Attempts != attempts {
+			t.Errorf("mail %d: next %s after %d attempts, %v; want %s after %d", id, m.NextAttemptAt, m.Attempts, err, next, attempts)
+		}
+	}
+}

@@ -305,7 +305,7 @@ func (c *fakeClock) Set(t time.Time) {
 func (c *fakeClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 // openLedger opens a ledger file in a fresh folder.
-func openLedger(t *testing.T, path string) *ledger.Ledger {
+func openLedger(t testing.TB, path string) *ledger.Ledger {
 	t.Helper()
 	if path == "" {
 		path = filepath.Join(t.TempDir(), "ledger.db")

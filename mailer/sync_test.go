@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/s2sd/s2sd/ledger"
 )
@@ -36,10 +37,14 @@ func TestWorkerSyncsBeforeRecordingSent(t *testing.T) {
 	l := openLedger(t, "")
 	enqueueN(t, l, 20, t0)
 	tr := &syncRecorder{l: l, t: t}
-	w := New(testConfig(), l, tr, testLog(t), newClock(t0).Now)
+	store := &countingStore{Store: l}
+	w := New(testConfig(), store, tr, testLog(t), newClock(t0).Now)
 	n, err := w.DeliverDue(context.Background())
 	if err != nil || n != 20 {
 		t.Fatalf("DeliverDue = %d, %v; want 20 attempts", n, err)
+	}
+	if store.begins != 1 || store.attempts != 20 {
+		t.Fatalf("attempts recorded in %d calls, %d in all; want the batch's 20 in one", store.begins, store.attempts)
 	}
 	if tr.count() != 20 || tr.syncs != 1 || tr.sentAt[0] != 0 {
 		t.Fatalf("sent %d, synced %d times with %v recorded sent at each; want 20 sent, one Sync with 0 recorded before it", tr.count(), tr.syncs, tr.sentAt)
@@ -68,4 +73,19 @@ func TestWorkerSyncFailureKeepsBatchQueued(t *testing.T) {
 	if len(ms) != 5 {
 		t.Fatalf("%d mails; want 5", len(ms))
 	}
+}
+
+// countingStore counts the calls that record attempts.
+type countingStore struct {
+	Store
+	mu               sync.Mutex
+	begins, attempts int
+}
+
+func (s *countingStore) BeginMailAttempts(ctx context.Context, as []ledger.MailAttempt, now time.Time) ([]error, error) {
+	s.mu.Lock()
+	s.begins++
+	s.attempts += len(as)
+	s.mu.Unlock()
+	return s.Store.BeginMailAttempts(ctx, as, now)
 }

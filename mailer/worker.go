@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -17,7 +18,7 @@ import (
 type Store interface {
 	DueMail(ctx context.Context, now time.Time, limit int) ([]ledger.Mail, error)
 	NextMailDue(ctx context.Context) (time.Time, bool, error)
-	BeginMailAttempt(ctx context.Context, id int64, now, next time.Time) error
+	BeginMailAttempts(ctx context.Context, as []ledger.MailAttempt, now time.Time) ([]error, error)
 	MailSent(ctx context.Context, id int64, now time.Time) error
 	MailPartlySent(ctx context.Context, id int64, now time.Time, note string) error
 	MailFailed(ctx context.Context, id int64, now time.Time, reason string, permanent bool) error
@@ -48,7 +49,7 @@ const maxWait = time.Minute
 
 // Worker delivers the mail outbox, as mox's queue does: the outbox is a
 // table, not a goroutine. Each delivery is recorded before it is tried
-// (BeginMailAttempt counts the attempt and moves the next one on by the
+// (BeginMailAttempts counts the attempt and moves the next one on by the
 // backoff), so a crash at any moment causes neither a retry storm nor a
 // lost mail: a restart reads the table and carries on.
 //
@@ -250,37 +251,83 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 }
 
 // deliverBatch delivers ms, Concurrency at a time, and returns how many
-// attempts it started. Over a Syncer the outcomes are recorded only after
-// the batch's Sync.
+// attempts it started.
+//
+// Over SMTP each mail's attempt is recorded just before it is made, so
+// that a Close mid-batch leaves the rest due at once. A Syncer's
+// deliveries are local writes made durable by one Sync: there the whole
+// batch's attempts are recorded first, in one ledger commit, the batch is
+// written out even if ctx ends meanwhile, and the outcomes are recorded
+// only after the Sync.
 func (w *Worker) deliverBatch(ctx context.Context, ms []ledger.Mail) int {
-	syncer, _ := w.transport.(Syncer)
+	if syncer, ok := w.transport.(Syncer); ok {
+		made := w.begin(ctx, ms)
+		w.each(len(made), nil, func(i int) {
+			made[i].err = w.transport.Send(w.abortCtx, fromMail(made[i].m))
+		})
+		return w.recordAll(ctx, syncer, made)
+	}
+	var n atomic.Int64
+	w.each(len(ms), ctx.Done(), func(i int) {
+		made := w.begin(ctx, ms[i:i+1])
+		if len(made) == 0 {
+			return
+		}
+		n.Add(1)
+		// The delivery and its record survive Close, which waits for them;
+		// only Shutdown's deadline aborts a delivery.
+		made[0].err = w.transport.Send(w.abortCtx, fromMail(made[0].m))
+		w.record(ctx, made[0])
+	})
+	return int(n.Load())
+}
+
+// each calls fn for 0 to n-1, Concurrency at a time, starting none once
+// stop is closed, and waits for the calls it started.
+func (w *Worker) each(n int, stop <-chan struct{}, fn func(i int)) {
 	sem := make(chan struct{}, w.cfg.Concurrency)
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var made []attempt
-	for _, m := range ms {
+	defer wg.Wait()
+	for i := range n {
 		select {
 		case sem <- struct{}{}:
-		case <-ctx.Done():
-			wg.Wait()
-			return w.recordAll(ctx, syncer, made)
+		case <-stop:
+			return
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			a, ok := w.attempt(ctx, m)
-			if !ok {
-				return
-			}
-			if syncer == nil {
-				w.record(ctx, a)
-			}
-			mu.Lock()
-			made = append(made, a)
-			mu.Unlock()
+			fn(i)
 		})
 	}
-	wg.Wait()
-	return w.recordAll(ctx, syncer, made)
+}
+
+// begin records an attempt at each of ms before any is made, and returns
+// those recorded, to be made.
+func (w *Worker) begin(ctx context.Context, ms []ledger.Mail) []attempt {
+	now := w.now()
+	as := make([]attempt, len(ms))
+	recs := make([]ledger.MailAttempt, len(ms))
+	for i, m := range ms {
+		as[i] = attempt{m: m, next: now.Add(w.backoff(m.Attempts + 1))}
+		recs[i] = ledger.MailAttempt{ID: m.ID, Next: as[i].next}
+	}
+	errs, err := w.store.BeginMailAttempts(ctx, recs, now)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.log.Error().Err(err).Int("mails", len(ms)).Msg("mail not attempted: the outbox could not record the attempts")
+		}
+		return nil
+	}
+	made := as[:0]
+	for i, a := range as {
+		switch {
+		case errs[i] == nil:
+			made = append(made, a)
+		case !errors.Is(errs[i], ledger.ErrMailNotDue):
+			w.mailLog(a.m).Error().Err(errs[i]).Msg("mail not attempted: the outbox could not record the attempt")
+		}
+	}
+	return made
 }
 
 // attempt is one delivery attempt made, with its outcome.
@@ -311,23 +358,6 @@ func (w *Worker) recordAll(ctx context.Context, syncer Syncer, made []attempt) i
 	}
 	wg.Wait()
 	return len(made)
-}
-
-// attempt records an attempt at m before it is made, then makes it. It
-// reports false if the attempt could not be recorded, and so was not made.
-func (w *Worker) attempt(ctx context.Context, m ledger.Mail) (attempt, bool) {
-	now := w.now()
-	a := attempt{m: m, next: now.Add(w.backoff(m.Attempts + 1))}
-	if err := w.store.BeginMailAttempt(ctx, m.ID, now, a.next); err != nil {
-		if !errors.Is(err, ledger.ErrMailNotDue) && ctx.Err() == nil {
-			w.mailLog(m).Error().Err(err).Msg("mail not attempted: the outbox could not record the attempt")
-		}
-		return a, false
-	}
-	// The delivery and its record survive Close, which waits for them;
-	// only Shutdown's deadline aborts a delivery.
-	a.err = w.transport.Send(w.abortCtx, fromMail(m))
-	return a, true
 }
 
 func (w *Worker) mailLog(m ledger.Mail) *zerolog.Logger {

@@ -16,7 +16,7 @@ import (
 )
 
 // enqueueN adds n mails numbered from 1, created at at.
-func enqueueN(t *testing.T, l *ledger.Ledger, n int, at time.Time) []string {
+func enqueueN(t testing.TB, l *ledger.Ledger, n int, at time.Time) []string {
 	t.Helper()
 	var ms []ledger.Mail
 	var subjects []string
