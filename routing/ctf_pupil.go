@@ -113,12 +113,15 @@ func (c *ctfReader) store(field, v string) {
 		dst = &c.info.DestEstab
 	default:
 		dst = c.pupil.field(field)
-		where = fmt.Sprintf("pupil %d", len(c.info.Pupils)+1)
+		where = ""
 	}
 	if v == "" {
 		return
 	}
 	if *dst != "" {
+		if where == "" {
+			where = fmt.Sprintf("pupil %d", len(c.info.Pupils)+1)
+		}
 		address := field == "Postcode" || field == "PostCode" || field == "Town"
 		if !address && !c.warned[where+field] {
 			c.warned[where+field] = true
