@@ -3,30 +3,22 @@ package e2e
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"mime"
 	"net"
 	"net/mail"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
+	"github.com/s2sd/s2sd/internal/smtptest"
 )
 
-// smtpSink is a real SMTP server on loopback (emersion/go-smtp) that
-// records every message it accepts, and can be stopped and started again
-// on the same port.
+// smtpSink is a real SMTP server on loopback (internal/smtptest), plain
+// and without authentication, that can be stopped and started again on
+// the same port.
 type smtpSink struct {
-	t    *testing.T
-	addr string
-
-	mu    sync.Mutex
-	srv   *smtp.Server
-	msgs  []sunk
-	delay time.Duration // before accepting each message's data
+	*smtptest.Server
 }
 
 // sunk is one accepted message.
@@ -36,82 +28,29 @@ type sunk struct {
 }
 
 func newSMTPSink(t *testing.T) *smtpSink {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &smtpSink{t: t, addr: l.Addr().String()}
-	l.Close()
-	t.Cleanup(s.stop)
-	return s
+	return &smtpSink{smtptest.New(t, smtptest.Options{})}
 }
 
-func (s *smtpSink) start() {
-	l, err := net.Listen("tcp", s.addr)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }))
-	srv.Domain = "localhost"
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	s.mu.Lock()
-	s.srv = srv
-	s.mu.Unlock()
-	go srv.Serve(l)
-}
-
-func (s *smtpSink) stop() {
-	s.mu.Lock()
-	srv := s.srv
-	s.srv = nil
-	s.mu.Unlock()
-	if srv != nil {
-		srv.Close()
-	}
-}
-
+// received returns the messages accepted so far, each with its
+// Message-ID, decoded subject and sorted recipients.
 func (s *smtpSink) received() []sunk {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.msgs)
-}
-
-type sinkSession struct {
-	s     *smtpSink
-	rcpts []string
-}
-
-func (ss *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	ss.rcpts = append(ss.rcpts, to)
-	return nil
-}
-func (ss *sinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
+	var out []sunk
+	for _, m := range s.Received() {
+		msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+		if err != nil {
+			continue // not a message s2sd would send
+		}
+		subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+		rcpts := slices.Clone(m.Rcpts)
+		slices.Sort(rcpts)
+		out = append(out, sunk{id: msg.Header.Get("Message-Id"), subject: subject, rcpts: rcpts})
 	}
-	ss.s.mu.Lock()
-	delay := ss.s.delay
-	ss.s.mu.Unlock()
-	time.Sleep(delay)
-	msg, err := mail.ReadMessage(bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	subject, _ := new(mimeDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	slices.Sort(ss.rcpts)
-	ss.s.mu.Lock()
-	ss.s.msgs = append(ss.s.msgs, sunk{id: msg.Header.Get("Message-Id"), subject: subject, rcpts: ss.rcpts})
-	ss.s.mu.Unlock()
-	return nil
+	return out
 }
-func (ss *sinkSession) Reset()        { ss.rcpts = nil }
-func (ss *sinkSession) Logout() error { return nil }
 
 // mailConfig points the daemon at the sink, with quick retries.
 func (s *smtpSink) mailConfig() string {
-	host, port, _ := net.SplitHostPort(s.addr)
+	host, port, _ := net.SplitHostPort(s.Addr)
 	return fmt.Sprintf(`
 [mail]
 from = "S2S <s2s@example.gov.uk>"
@@ -159,7 +98,7 @@ func (s *smtpSink) waitTransferNotices(t *testing.T, n int, within time.Duration
 func TestMailNotices(t *testing.T) {
 	t.Parallel()
 	sink := newSMTPSink(t)
-	sink.start()
+	sink.Start()
 	d := schools(t, options{extra: sink.mailConfig()})
 	send := func(seq int) string {
 		name, data := ctf(ampthill, biggleswade, seq, 2_000)
@@ -181,12 +120,12 @@ func TestMailNotices(t *testing.T) {
 	}
 
 	// The server goes down; files keep flowing; it comes back.
-	sink.stop()
+	sink.Stop()
 	for seq := 2; seq <= 6; seq++ {
 		send(seq)
 	}
 	time.Sleep(2 * time.Second) // several failed attempts
-	sink.start()
+	sink.Start()
 	got = sink.waitTransferNotices(t, 12, 20*time.Second)
 	ids := map[string]int{}
 	for _, ms := range got {
@@ -201,10 +140,10 @@ func TestMailNotices(t *testing.T) {
 	}
 
 	// A graceful restart with mail queued: nothing lost, nothing twice.
-	sink.stop()
+	sink.Stop()
 	send(7)
 	d.stop(t)
-	sink.start()
+	sink.Start()
 	d.start(t)
 	got = sink.waitTransferNotices(t, 14, 20*time.Second)
 	time.Sleep(1 * time.Second)
@@ -212,8 +151,6 @@ func TestMailNotices(t *testing.T) {
 		t.Errorf("%d messages in all after the restart, want 16", n)
 	}
 }
-
-type mimeDecoder = mime.WordDecoder
 
 // TestMailKilledMidDelivery kills the daemon with SIGKILL while notices
 // are being delivered to a slow server, and restarts it: every notice
@@ -224,8 +161,8 @@ type mimeDecoder = mime.WordDecoder
 func TestMailKilledMidDelivery(t *testing.T) {
 	t.Parallel()
 	sink := newSMTPSink(t)
-	sink.delay = 300 * time.Millisecond
-	sink.start()
+	sink.SetDelay(300 * time.Millisecond)
+	sink.Start()
 	d := schools(t, options{extra: sink.mailConfig()})
 	var batch strings.Builder
 	for seq := 1; seq <= 10; seq++ {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"mime"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -287,7 +288,7 @@ func (d *daemon) emails(t *testing.T) []email {
 			}
 			body := new(bytes.Buffer)
 			body.ReadFrom(m.Body)
-			subject, _ := new(mimeDecoder).DecodeHeader(m.Header.Get("Subject"))
+			subject, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
 			var to []string
 			for _, a := range strings.Split(m.Header.Get("To"), ",") {
 				if addr, err := mail.ParseAddress(strings.TrimSpace(a)); err == nil {

@@ -35,9 +35,8 @@ func newSMTP(t *testing.T, cfg SMTP) *SMTPTransport {
 func TestSMTPDeliversEveryNotice(t *testing.T) {
 	for _, implicit := range []bool{false, true} {
 		t.Run(map[bool]string{false: "starttls", true: "implicit tls"}[implicit], func(t *testing.T) {
-			srv := newTestServer(t)
-			srv.implicit = implicit
-			srv.start()
+			srv := newRelay(t, implicit)
+			srv.Start()
 			l := openLedger(t, "")
 			ctx := context.Background()
 			ms := sampleNotices(sampleInputs)
@@ -119,8 +118,8 @@ func TestSMTPDeliversEveryNotice(t *testing.T) {
 // else is held up. A 4xx refusal is temporary.
 func TestSMTPRefusals(t *testing.T) {
 	srv := startTestServer(t)
-	srv.refuse["nobody@ampthill.beds.sch.uk"] = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
-	srv.refuse["full@ampthill.beds.sch.uk"] = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "mailbox full"}
+	srv.Refuse("nobody@ampthill.beds.sch.uk", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"})
+	srv.Refuse("full@ampthill.beds.sch.uk", &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "mailbox full"})
 	l := openLedger(t, "")
 	ctx := context.Background()
 	mk := func(subject string, to ...string) ledger.Mail {

@@ -96,7 +96,7 @@ func TestWorkerServerDownThenBack(t *testing.T) {
 		t.Fatalf("DeliverDue before the backoff = %d, %v; want 0", n, err)
 	}
 
-	srv.start()
+	srv.Start()
 	clock.Advance(time.Minute)
 	w.Kick()
 	waitFor(t, "the queue to drain", func() bool { q, _ := depth(t, l); return q == 0 })
@@ -122,7 +122,7 @@ func TestWorkerServerDownThenBack(t *testing.T) {
 // ledger file: nothing is lost and nothing is sent twice.
 func TestWorkerRestartMidQueue(t *testing.T) {
 	srv := startTestServer(t)
-	srv.delay = 20 * time.Millisecond
+	srv.SetDelay(20 * time.Millisecond)
 	path := filepath.Join(t.TempDir(), "ledger.db")
 	l, err := ledger.Open(context.Background(), path)
 	if err != nil {
@@ -461,7 +461,7 @@ func TestWorkerKilledMidDelivery(t *testing.T) {
 		t.Skip("starts a process")
 	}
 	srv := startTestServer(t)
-	srv.delay = 20 * time.Millisecond
+	srv.SetDelay(20 * time.Millisecond)
 	path := filepath.Join(t.TempDir(), "ledger.db")
 	l, err := ledger.Open(context.Background(), path)
 	if err != nil {
@@ -472,7 +472,7 @@ func TestWorkerKilledMidDelivery(t *testing.T) {
 	l.Close()
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWorkerProcess$", "-test.v")
-	cmd.Env = append(os.Environ(), "S2SD_MAILER_HELPER="+path, "S2SD_MAILER_SMTP="+srv.addr, "S2SD_MAILER_CA="+srv.caFile)
+	cmd.Env = append(os.Environ(), "S2SD_MAILER_HELPER="+path, "S2SD_MAILER_SMTP="+srv.Addr, "S2SD_MAILER_CA="+srv.CAFile)
 	out := &strings.Builder{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -532,9 +532,9 @@ func TestHelperWorkerProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &testServer{addr: os.Getenv("S2SD_MAILER_SMTP"), caFile: os.Getenv("S2SD_MAILER_CA")}
 	cfg := testConfig()
-	w := New(cfg, l, newSMTP(t, srv.config()), testLog(t), time.Now)
+	relay := relayConfig(os.Getenv("S2SD_MAILER_SMTP"), os.Getenv("S2SD_MAILER_CA"), false)
+	w := New(cfg, l, newSMTP(t, relay), testLog(t), time.Now)
 	w.Start(context.Background())
 	select {} // until killed
 }
