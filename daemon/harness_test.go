@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -184,29 +181,4 @@ func dial(addr, login, password string) (*sftp.Client, func(), error) {
 		return nil, nil, err
 	}
 	return sc, func() { sc.Close(); c.Close() }, nil
-}
-
-// scrape returns the body of GET url.
-func scrape(t testing.TB, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
-}
-
-// sample returns the value of the exposed series, or "".
-func sample(body, series string) string {
-	for l := range strings.SplitSeq(body, "\n") {
-		if v, ok := strings.CutPrefix(l, series+" "); ok {
-			return v
-		}
-	}
-	return ""
 }

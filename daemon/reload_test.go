@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/s2sd/s2sd/config"
+	"github.com/s2sd/s2sd/internal/metricstest"
 )
 
 func TestChangedKeys(t *testing.T) {
@@ -81,7 +82,7 @@ func TestReload(t *testing.T) {
 	if _, err := http.Get("http://" + oldMetrics + "/healthz"); err == nil {
 		t.Errorf("the old metrics listener %s still answers", oldMetrics)
 	}
-	if code, _ := scrape(t, "http://"+d.MetricsServer.Addr().String()+"/readyz"); code != http.StatusOK {
+	if code, _ := metricstest.Get(t, "http://"+d.MetricsServer.Addr().String()+"/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz on the new listener: %d", code)
 	}
 

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/s2sd/s2sd/internal/ctftest"
+	"github.com/s2sd/s2sd/internal/metricstest"
 )
 
 // TestEndToEndRun runs the daemon as serve does, with a logger writing to
@@ -46,10 +47,10 @@ func TestEndToEndRun(t *testing.T) {
 	metricsURL := "http://" + d.MetricsServer.Addr().String()
 
 	waitFor(t, "/readyz to answer 200", 10*time.Second, func() bool {
-		code, _ := scrape(t, metricsURL+"/readyz")
+		code, _ := metricstest.Get(t, metricsURL+"/readyz")
 		return code == http.StatusOK
 	})
-	if code, body := scrape(t, metricsURL+"/healthz"); code != http.StatusOK || body != "ok\n" {
+	if code, body := metricstest.Get(t, metricsURL+"/healthz"); code != http.StatusOK || body != "ok\n" {
 		t.Fatalf("/healthz: %d %q", code, body)
 	}
 
@@ -71,8 +72,8 @@ func TestEndToEndRun(t *testing.T) {
 		t.Fatalf("upload not acknowledged: %v", err)
 	}
 	waitFor(t, "the upload to be routed", 20*time.Second, func() bool {
-		_, body := scrape(t, metricsURL+"/metrics")
-		return sample(body, `s2sd_routed_files_total{outcome="routed"}`) == "1"
+		_, body := metricstest.Get(t, metricsURL+"/metrics")
+		return metricstest.Sample(body, `s2sd_routed_files_total{outcome="routed"}`) == "1"
 	})
 	rc, closeRecipient, err := dial(addr, "valley", recipPW)
 	if err != nil {
@@ -88,7 +89,7 @@ func TestEndToEndRun(t *testing.T) {
 		t.Fatalf("download: %d bytes, %v", len(got), err)
 	}
 
-	_, body := scrape(t, metricsURL+"/metrics")
+	_, body := metricstest.Get(t, metricsURL+"/metrics")
 	for series, want := range map[string]string{
 		`s2sd_logins_total{outcome="ok"}`:             "2",
 		`s2sd_logins_total{outcome="failed"}`:         "1",
@@ -99,18 +100,18 @@ func TestEndToEndRun(t *testing.T) {
 		`s2sd_routed_files_total{outcome="rejected"}`: "0",
 		"s2sd_routing_latency_seconds_count":          "1",
 	} {
-		if got := sample(body, series); got != want {
+		if got := metricstest.Sample(body, series); got != want {
 			t.Errorf("%s = %q, want %q", series, got, want)
 		}
 	}
-	if q := sample(body, `s2sd_mail_queue{state="queued"}`); q == "" {
+	if q := metricstest.Sample(body, `s2sd_mail_queue{state="queued"}`); q == "" {
 		t.Error("no mail queue depth")
 	}
 	closeSender()
 	closeRecipient()
 	waitFor(t, "the sessions to close", 10*time.Second, func() bool {
-		_, body := scrape(t, metricsURL+"/metrics")
-		return sample(body, "s2sd_sftp_sessions") == "0"
+		_, body := metricstest.Get(t, metricsURL+"/metrics")
+		return metricstest.Sample(body, "s2sd_sftp_sessions") == "0"
 	})
 
 	if err := r.shutdown(t); err != nil {

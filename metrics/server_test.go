@@ -3,14 +3,14 @@ package metrics
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/s2sd/s2sd/internal/metricstest"
 )
 
 func start(t *testing.T, m *Metrics, check func(context.Context) error) (*Server, string) {
@@ -23,37 +23,12 @@ func start(t *testing.T, m *Metrics, check func(context.Context) error) (*Server
 	return s, "http://" + s.Addr().String()
 }
 
-func get(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
-}
-
-// sample returns the value of the metric line that begins with series
-// (name and labels exactly as exposed), or "" if there is none.
-func sample(body, series string) string {
-	for l := range strings.SplitSeq(body, "\n") {
-		if v, ok := strings.CutPrefix(l, series+" "); ok {
-			return v
-		}
-	}
-	return ""
-}
-
 func TestMetricsChangeAfterEvents(t *testing.T) {
 	var queued, failed atomic.Int64
 	m := New(func(context.Context) (int, int, error) { return int(queued.Load()), int(failed.Load()), nil })
 	_, base := start(t, m, nil)
 
-	code, body := get(t, base+"/metrics")
+	code, body := metricstest.Get(t, base+"/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("/metrics: %d", code)
 	}
@@ -71,11 +46,11 @@ func TestMetricsChangeAfterEvents(t *testing.T) {
 		`s2sd_mail_failures_total{kind="temporary"}`:         "0",
 		`s2sd_retention_deletions_total{rule="uncollected"}`: "0",
 	} {
-		if got := sample(body, series); got != want {
+		if got := metricstest.Sample(body, series); got != want {
 			t.Errorf("before: %s = %q, want %q", series, got, want)
 		}
 	}
-	if sample(body, "go_goroutines") == "" || sample(body, "process_resident_memory_bytes") == "" {
+	if metricstest.Sample(body, "go_goroutines") == "" || metricstest.Sample(body, "process_resident_memory_bytes") == "" {
 		t.Error("the Go and process collectors are missing")
 	}
 
@@ -97,7 +72,7 @@ func TestMetricsChangeAfterEvents(t *testing.T) {
 	queued.Store(7)
 	failed.Store(2)
 
-	_, body = get(t, base+"/metrics")
+	_, body = metricstest.Get(t, base+"/metrics")
 	for series, want := range map[string]string{
 		"s2sd_sftp_sessions":                                 "1",
 		`s2sd_logins_total{outcome="ok"}`:                    "1",
@@ -118,7 +93,7 @@ func TestMetricsChangeAfterEvents(t *testing.T) {
 		`s2sd_retention_deletions_total{rule="metadata"}`:    "120",
 		`s2sd_retention_deletions_total{rule="lost_pupil"}`:  "0",
 	} {
-		if got := sample(body, series); got != want {
+		if got := metricstest.Sample(body, series); got != want {
 			t.Errorf("after: %s = %q, want %q", series, got, want)
 		}
 	}
@@ -128,11 +103,11 @@ func TestQueueErrorKeepsTheRestOfTheScrape(t *testing.T) {
 	m := New(func(context.Context) (int, int, error) { return 0, 0, errors.New("database is locked") })
 	m.Uploaded()
 	_, base := start(t, m, nil)
-	code, body := get(t, base+"/metrics")
-	if code != http.StatusOK || sample(body, "s2sd_uploads_acknowledged_total") != "1" {
+	code, body := metricstest.Get(t, base+"/metrics")
+	if code != http.StatusOK || metricstest.Sample(body, "s2sd_uploads_acknowledged_total") != "1" {
 		t.Fatalf("%d:\n%s", code, body)
 	}
-	if sample(body, `s2sd_mail_queue{state="queued"}`) != "" {
+	if metricstest.Sample(body, `s2sd_mail_queue{state="queued"}`) != "" {
 		t.Fatal("a queue depth was reported although the ledger failed")
 	}
 }
@@ -147,7 +122,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	})
 	check := func(path string, wantCode int, wantBody string) {
 		t.Helper()
-		code, body := get(t, base+path)
+		code, body := metricstest.Get(t, base+path)
 		if code != wantCode || body != wantBody {
 			t.Errorf("%s: %d %q, want %d %q", path, code, body, wantCode, wantBody)
 		}
