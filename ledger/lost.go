@@ -156,7 +156,13 @@ func searchLostSQL(q routing.LostQuery, limit int) (string, []any) {
 	if !ok {
 		order = lostSorts["surname"]
 	}
-	return `SELECT ` + lostColumns + ` FROM lost_pupils WHERE ` + strings.Join(where, " AND ") +
+	from := `lost_pupils`
+	if q.Like != "" && q.DOB != "" && q.UPN == "" && q.Surname == "" {
+		// Seek on the date of birth too, rather than read every sound-alike
+		// in name order as lost_pupils_soundex_name would.
+		from = `lost_pupils INDEXED BY lost_pupils_soundex`
+	}
+	return `SELECT ` + lostColumns + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY ` + order + ` LIMIT ?`, append(args, limit)
 }
 
