@@ -126,13 +126,15 @@ func writeAtomic(dir, name string, data []byte) error {
 		return err
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op once renamed
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
-		return err
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, name))
 	}
-	return os.Rename(tmp, filepath.Join(dir, name))
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
 }
