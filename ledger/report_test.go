@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 // must stay fast on a national ledger (reports' BenchmarkLAReports).
 func TestReportPlans(t *testing.T) {
 	l := openTest(t)
-	ctx := context.Background()
 	p := ReportPeriod{From: time.Date(2025, 8, 31, 23, 0, 0, 0, time.UTC), To: time.Date(2026, 8, 31, 23, 0, 0, 0, time.UTC)}
 	la, school := ReportScope{LA: "823"}, ReportScope{Mailbox: "8231234"}
 	type stmt func() (string, []any)
@@ -42,20 +40,7 @@ func TestReportPlans(t *testing.T) {
 		"lost_pupils": true, "mailboxes": true, "transfer_events": true}
 	for name, st := range cases {
 		query, args := st()
-		rows, err := l.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := strings.Split(queryPlan(t, l, query, args...), "\n")
 		for _, line := range plan {
 			if f := strings.Fields(line); len(f) > 1 && f[0] == "SCAN" && tables[f[1]] {
 				t.Errorf("%s scans a whole table:\n%s", name, strings.Join(plan, "\n"))

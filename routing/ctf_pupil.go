@@ -99,7 +99,7 @@ func (c *ctfReader) wanted() string {
 // where it is normal.
 func (c *ctfReader) store(field, v string) {
 	var dst *string
-	where := "the Header"
+	inPupil := false
 	switch field {
 	case "Version":
 		dst = &c.info.Version
@@ -112,22 +112,21 @@ func (c *ctfReader) store(field, v string) {
 	case "DestSchool/Estab":
 		dst = &c.info.DestEstab
 	default:
-		dst = c.pupil.field(field)
-		where = ""
+		dst, inPupil = c.pupil.field(field), true
 	}
-	if v == "" {
-		return
-	}
-	if *dst != "" {
-		if where == "" {
+	switch {
+	case v == "":
+	case *dst == "":
+		*dst = v
+	case field == "Postcode", field == "PostCode", field == "Town": // an address has several
+	default:
+		where := "the Header"
+		if inPupil {
 			where = fmt.Sprintf("pupil %d", len(c.info.Pupils)+1)
 		}
-		address := field == "Postcode" || field == "PostCode" || field == "Town"
-		if !address && !c.warned[where+field] {
+		if !c.warned[where+field] {
 			c.warned[where+field] = true
 			c.info.Warnings = append(c.info.Warnings, fmt.Sprintf("%s: more than one %s; the first is used", where, field))
 		}
-		return
 	}
-	*dst = v
 }

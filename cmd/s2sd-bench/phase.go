@@ -87,7 +87,7 @@ func (b *bench) phaseRun(ctx context.Context, rep, run int, m *phaseMode) error 
 	if err != nil {
 		return err
 	}
-	// No file the runs make is removed before the bench ends (see keepFiles).
+	// No file the runs make is removed before the bench ends (see createCost).
 	s2sdRun := func() error {
 		before, err := b.s2.scrape(ctx)
 		if err != nil {
