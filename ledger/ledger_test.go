@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-func openTest(t *testing.T) *Ledger {
+func openTest(t testing.TB) *Ledger {
 	t.Helper()
 	l, err := Open(context.Background(), filepath.Join(t.TempDir(), "ledger.db"))
 	if err != nil {

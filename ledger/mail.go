@@ -194,10 +194,36 @@ func (l *Ledger) MailPartlySent(ctx context.Context, id int64, now time.Time, no
 	return l.mailSent(ctx, id, now, note)
 }
 
+// MailsSent is MailSent for a batch of mails, in one transaction: it
+// returns, for each id in order, nil or an error wrapping
+// ErrMailNotQueued. The error is for the transaction as a whole, in which
+// case none was recorded.
+func (l *Ledger) MailsSent(ctx context.Context, ids []int64, now time.Time) ([]error, error) {
+	errs := make([]error, len(ids))
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		for i, id := range ids {
+			res, err := tx.ExecContext(ctx, mailSentSQL, formatTime(now), "", scrubbedBody, id)
+			if err != nil {
+				return fmt.Errorf("mail %d: %w", id, err)
+			}
+			errs[i] = affectMail(res, nil, id, ErrMailNotQueued)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+// mailSentSQL records a mail sent, with a note, and scrubs its body if
+// it asked to be.
+const mailSentSQL = `UPDATE mail_outbox SET state = 'sent', sent_at = ?, last_error = ?,
+	body = CASE WHEN scrub THEN ? ELSE body END
+	WHERE id = ? AND state = 'queued'`
+
 func (l *Ledger) mailSent(ctx context.Context, id int64, now time.Time, note string) error {
-	res, err := l.exec(ctx, `UPDATE mail_outbox SET state = 'sent', sent_at = ?, last_error = ?,
-		body = CASE WHEN scrub THEN ? ELSE body END
-		WHERE id = ? AND state = 'queued'`, formatTime(now), note, scrubbedBody, id)
+	res, err := l.exec(ctx, mailSentSQL, formatTime(now), note, scrubbedBody, id)
 	return affectMail(res, err, id, ErrMailNotQueued)
 }
 

@@ -383,3 +383,37 @@ func TestBeginMailAttempts(t *testing.T) {
 		}
 	}
 }
+
+// A batch of deliveries is recorded in one commit, each judged on its
+// own: a mail no longer queued is refused without holding back the others.
+func TestMailsSent(t *testing.T) {
+	l := openTest(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 24, 10, 15, 0, 0, time.UTC)
+	if err := l.EnqueueMail(ctx, testMail("file-waiting", "one", t0, "a@a.sch.uk"),
+		testMail("confirmation", "sent", t0, "b@b.sch.uk"), testMail("confirmation", "two", t0, "d@d.sch.uk")); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.MailSent(ctx, 2, t0); err != nil {
+		t.Fatal(err)
+	}
+	commits := l.commits.commits.Load()
+	now := t0.Add(time.Second)
+	errs, err := l.MailsSent(ctx, []int64{1, 2, 99, 3}, now)
+	if err != nil || len(errs) != 4 {
+		t.Fatalf("MailsSent = %v, %v", errs, err)
+	}
+	if n := l.commits.commits.Load() - commits; n != 1 {
+		t.Errorf("%d commits for the batch; want 1", n)
+	}
+	for i, want := range []bool{false, true, true, false} {
+		if got := errors.Is(errs[i], ErrMailNotQueued); got != want {
+			t.Errorf("mail %d: %v; want ErrMailNotQueued %v", i, errs[i], want)
+		}
+	}
+	for id, at := range map[int64]time.Time{1: now, 2: t0, 3: now} {
+		if m, err := l.Mail(ctx, id); err != nil || m.State != MailStateSent || !m.SentAt.Equal(at) {
+			t.Errorf("mail %d: %s at %s, %v; want sent at %s", id, m.State, m.SentAt, err, at)
+		}
+	}
+}

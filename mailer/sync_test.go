@@ -46,6 +46,9 @@ func TestWorkerSyncsBeforeRecordingSent(t *testing.T) {
 	if store.begins != 1 || store.attempts != 20 {
 		t.Fatalf("attempts recorded in %d calls, %d in all; want the batch's 20 in one", store.begins, store.attempts)
 	}
+	if store.sents != 1 || store.sent != 20 {
+		t.Fatalf("deliveries recorded in %d calls, %d in all; want the batch's 20 in one", store.sents, store.sent)
+	}
 	if tr.count() != 20 || tr.syncs != 1 || tr.sentAt[0] != 0 {
 		t.Fatalf("sent %d, synced %d times with %v recorded sent at each; want 20 sent, one Sync with 0 recorded before it", tr.count(), tr.syncs, tr.sentAt)
 	}
@@ -75,11 +78,20 @@ func TestWorkerSyncFailureKeepsBatchQueued(t *testing.T) {
 	}
 }
 
-// countingStore counts the calls that record attempts.
+// countingStore counts the calls that record attempts and deliveries.
 type countingStore struct {
 	Store
 	mu               sync.Mutex
 	begins, attempts int
+	sents, sent      int
+}
+
+func (s *countingStore) MailsSent(ctx context.Context, ids []int64, now time.Time) ([]error, error) {
+	s.mu.Lock()
+	s.sents++
+	s.sent += len(ids)
+	s.mu.Unlock()
+	return s.Store.MailsSent(ctx, ids, now)
 }
 
 func (s *countingStore) BeginMailAttempts(ctx context.Context, as []ledger.MailAttempt, now time.Time) ([]error, error) {

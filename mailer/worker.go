@@ -20,6 +20,7 @@ type Store interface {
 	NextMailDue(ctx context.Context) (time.Time, bool, error)
 	BeginMailAttempts(ctx context.Context, as []ledger.MailAttempt, now time.Time) ([]error, error)
 	MailSent(ctx context.Context, id int64, now time.Time) error
+	MailsSent(ctx context.Context, ids []int64, now time.Time) ([]error, error)
 	MailPartlySent(ctx context.Context, id int64, now time.Time, note string) error
 	MailFailed(ctx context.Context, id int64, now time.Time, reason string, permanent bool) error
 }
@@ -337,12 +338,12 @@ type attempt struct {
 	err  error
 }
 
-// recordAll syncs the transport and records the outcomes of made, if the
-// transport is a Syncer (otherwise they are recorded already), and
-// returns how many attempts were made.
+// recordAll syncs a Syncer and then records the outcomes of made: those
+// delivered in one ledger commit, the others each on its own. It returns
+// how many attempts were made.
 func (w *Worker) recordAll(ctx context.Context, syncer Syncer, made []attempt) int {
-	if syncer == nil || len(made) == 0 {
-		return len(made)
+	if len(made) == 0 {
+		return 0
 	}
 	if err := syncer.Sync(w.abortCtx); err != nil {
 		for i := range made {
@@ -351,12 +352,29 @@ func (w *Worker) recordAll(ctx context.Context, syncer Syncer, made []attempt) i
 			}
 		}
 	}
-	// Recorded together, the outcomes share the ledger's commits.
-	var wg sync.WaitGroup
+	var sent []attempt
+	var ids []int64
 	for _, a := range made {
-		wg.Go(func() { w.record(ctx, a) })
+		if a.err != nil {
+			w.record(ctx, a)
+			continue
+		}
+		sent, ids = append(sent, a), append(ids, a.m.ID)
 	}
-	wg.Wait()
+	if len(sent) == 0 {
+		return len(made)
+	}
+	errs, err := w.store.MailsSent(context.WithoutCancel(ctx), ids, w.now())
+	for i, a := range sent {
+		log := w.mailLog(a.m)
+		log.Info().Msg("mail sent")
+		switch {
+		case err != nil:
+			log.Error().Err(err).Msg("mail outcome not recorded")
+		case errs[i] != nil:
+			log.Error().Err(errs[i]).Msg("mail outcome not recorded")
+		}
+	}
 	return len(made)
 }
 

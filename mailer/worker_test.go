@@ -207,6 +207,10 @@ type lostSent struct{ Store }
 
 func (lostSent) MailSent(context.Context, int64, time.Time) error { return errors.New("killed") }
 
+func (lostSent) MailsSent(context.Context, []int64, time.Time) ([]error, error) {
+	return nil, errors.New("killed")
+}
+
 // The one crash window: delivered, but MailSent not committed. The mail
 // goes again at its next attempt. The .eml transport writes the same file
 // again, so there is still one; over SMTP the two copies share one
