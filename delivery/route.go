@@ -68,8 +68,10 @@ func (r *Router) routeBatch(ctx context.Context, jobs []*job) {
 
 // eachConcurrency bounds how many jobs of a batch each runs at once:
 // enough for their ledger transactions to share commits, few enough that
-// the ledger's pool need not open a connection for each.
-const eachConcurrency = 8
+// the ledger's pool need not open a connection for each. With 8, one
+// phase-transfer session of 1,000 CTFs fsynced the WAL 0.55 times a
+// file; with 32, 0.24 (s2sd-bench -quick, strace -y).
+const eachConcurrency = 32
 
 // each runs fn for every job, eachConcurrency at a time, and waits for
 // them all.
