@@ -23,7 +23,7 @@ type destination struct {
 // check applies every rule that the name and the sender alone decide: the
 // grammar, the sender's authority, the destination, and whether the name
 // still waits there. The same check runs at OPEN and when routing.
-func (r *Router) check(ctx context.Context, who Sender, name string) (destination, error) {
+func (r *Router) check(ctx context.Context, lk *lookups, who Sender, name string) (destination, error) {
 	n, err := routing.ParseName(name, r.cfg.LANumbers)
 	if err != nil {
 		return destination{}, err
@@ -33,7 +33,7 @@ func (r *Router) check(ctx context.Context, who Sender, name string) (destinatio
 		if senderCode, err = routing.ParseCode(who.Mailbox, r.cfg.LANumbers); err != nil {
 			return destination{}, fmt.Errorf("your mailbox %s is not valid: ask your administrator", who.Mailbox)
 		}
-	} else if _, err := r.ledger.Mailbox(ctx, senderCode.Value); err != nil {
+	} else if _, err := lk.mailbox(ctx, senderCode.Value); err != nil {
 		return destination{}, fmt.Errorf("the source %s is not a known mailbox", senderCode)
 	}
 	if err := routing.CheckSender(n, senderCode, who.Role); err != nil {
@@ -50,7 +50,7 @@ func (r *Router) check(ctx context.Context, who Sender, name string) (destinatio
 		}
 		return d, nil
 	}
-	m, err := r.ledger.Mailbox(ctx, n.Dest.Value)
+	m, err := lk.mailbox(ctx, n.Dest.Value)
 	if errors.Is(err, ledger.ErrNotFound) {
 		return destination{}, fmt.Errorf("destination %s is not a known establishment: check the DfE number or LA code", n.Dest)
 	}
@@ -61,7 +61,7 @@ func (r *Router) check(ctx context.Context, who Sender, name string) (destinatio
 		if m.Successor == "" || hops > 8 {
 			return destination{}, fmt.Errorf("destination %s (%s) is closed: check where the pupil has gone with the LA", m.Code, m.Name)
 		}
-		if m, err = r.ledger.Mailbox(ctx, m.Successor); err != nil {
+		if m, err = lk.mailbox(ctx, m.Successor); err != nil {
 			return destination{}, fmt.Errorf("destination %s is closed and its successor is not a known establishment: ask your LA", n.Dest)
 		}
 		d.redirect = true
@@ -87,7 +87,7 @@ func (r *Router) check(ctx context.Context, who Sender, name string) (destinatio
 // CheckUpload is the OPEN pre-check: it refuses a name that could not be
 // routed before any data is sent, and returns the size limit for the file.
 func (r *Router) CheckUpload(ctx context.Context, who Sender, name string) (int64, error) {
-	d, err := r.check(ctx, who, name)
+	d, err := r.check(ctx, newLookups(r.ledger), who, name)
 	if err != nil {
 		return 0, err
 	}

@@ -239,7 +239,7 @@ func TestResumeAfterCrash(t *testing.T) {
 		name := []string{"8231234_CTF_8232345_010.XML", "8231234_CTF_8232345_011.XML"}[i]
 		e.drop("8231234", name, ctftest.Between("8231234", "8232345"))
 		src := e.path("spool", "8231234", "outbox", name)
-		p, size, sum, err := e.router.decide(ctx, key{"8231234", name}, *school, src)
+		p, size, sum, err := e.router.decide(ctx, newLookups(e.router.ledger), key{"8231234", name}, *school, src)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,11 +11,11 @@ import (
 )
 
 // finish records a carried-out plan in the ledger.
-func (r *Router) finish(ctx context.Context, up ledger.Upload, p plan) error {
+func (r *Router) finish(ctx context.Context, lk *lookups, up ledger.Upload, p plan) error {
 	now := r.cfg.Now()
 	if p.Reject {
 		if err := r.ledger.FinishRejected(ctx, up.ID, r.event(up, ledger.EventRejected, strings.Join(p.Reasons, "; ")),
-			r.rejectedNotices(ctx, up, p), now); err != nil {
+			r.rejectedNotices(ctx, lk, up, p), now); err != nil {
 			return err
 		}
 		r.kick()
@@ -30,7 +30,7 @@ func (r *Router) finish(ctx context.Context, up ledger.Upload, p plan) error {
 	}
 	var lost *ledger.LostPupil
 	if p.Lost {
-		lp, err := r.lostRecord(ctx, up, p)
+		lp, err := r.lostRecord(ctx, lk, up, p)
 		if err != nil {
 			return err
 		}
@@ -41,7 +41,7 @@ func (r *Router) finish(ctx context.Context, up ledger.Upload, p plan) error {
 		detail += " redirected-from=" + p.Addressed
 	}
 	id, err := r.ledger.FinishRouted(ctx, up.ID, t, p.Copies, lost, r.event(up, ledger.EventRouted, detail),
-		r.routedNotices(ctx, up, p), now)
+		r.routedNotices(ctx, lk, up, p), now)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (r *Router) finish(ctx context.Context, up ledger.Upload, p plan) error {
 
 // lostRecord reads the pupil fields for the Lost Pupil Database from the
 // stored file, which validation has already accepted.
-func (r *Router) lostRecord(ctx context.Context, up ledger.Upload, p plan) (ledger.LostPupil, error) {
+func (r *Router) lostRecord(ctx context.Context, lk *lookups, up ledger.Upload, p plan) (ledger.LostPupil, error) {
 	f, err := os.Open(r.cfg.abs(p.DestPath))
 	if err != nil {
 		return ledger.LostPupil{}, err
@@ -70,7 +70,7 @@ func (r *Router) lostRecord(ctx context.Context, up ledger.Upload, p plan) (ledg
 		gender = pu.Sex
 	}
 	school := ""
-	if m, err := r.ledger.Mailbox(ctx, p.Sender); err == nil {
+	if m, err := lk.mailbox(ctx, p.Sender); err == nil {
 		school = m.Name
 	}
 	t := strings.TrimSpace

@@ -12,14 +12,14 @@ import (
 
 // party names a code for a notice: its mailbox's name, or the Lost Pupil
 // Database.
-func (r *Router) party(ctx context.Context, code string) mailer.Party {
+func (r *Router) party(ctx context.Context, lk *lookups, code string) mailer.Party {
 	switch code {
 	case routing.CodeLostUnknown:
 		return mailer.Party{Code: code, Name: "Lost Pupil Database (destination unknown)"}
 	case routing.CodeLostLeft:
 		return mailer.Party{Code: code, Name: "Lost Pupil Database (left the maintained sector)"}
 	}
-	m, err := r.ledger.Mailbox(ctx, code)
+	m, err := lk.mailbox(ctx, code)
 	if err != nil {
 		return mailer.Party{Code: code}
 	}
@@ -27,13 +27,14 @@ func (r *Router) party(ctx context.Context, code string) mailer.Party {
 }
 
 // addresses are a mailbox's contact and users, and the sending user.
-func (r *Router) addresses(ctx context.Context, code, login string) []string {
-	to, err := r.ledger.MailboxAddresses(ctx, code)
+func (r *Router) addresses(ctx context.Context, lk *lookups, code, login string) []string {
+	to, err := lk.addresses(ctx, code)
+	to = slices.Clone(to)
 	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
 		r.log.Error().Err(err).Str("mailbox", code).Msg("looking up notice recipients")
 	}
 	if login != "" && login != LocalLogin {
-		if u, err := r.ledger.User(ctx, login); err == nil && u.Email != "" && !slices.Contains(to, u.Email) {
+		if u, err := lk.user(ctx, login); err == nil && u.Email != "" && !slices.Contains(to, u.Email) {
 			to = append(to, u.Email)
 		}
 	}
@@ -55,19 +56,19 @@ func (r *Router) mails(ms ...mailer.Message) []ledger.Mail {
 // routedNotices tell the destination a file waits and the sender that it
 // was accepted, with any warnings. Lost Pupil Database files tell only
 // the sender.
-func (r *Router) routedNotices(ctx context.Context, up ledger.Upload, p plan) []ledger.Mail {
-	sender, dest := r.party(ctx, p.Sender), r.party(ctx, p.Dest)
+func (r *Router) routedNotices(ctx context.Context, lk *lookups, up ledger.Upload, p plan) []ledger.Mail {
+	sender, dest := r.party(ctx, lk, p.Sender), r.party(ctx, lk, p.Dest)
 	var addressed mailer.Party
 	if p.Addressed != p.Dest {
-		addressed = r.party(ctx, p.Addressed)
+		addressed = r.party(ctx, lk, p.Addressed)
 	}
 	out := []mailer.Message{mailer.Confirmation(mailer.ConfirmationNotice{
-		To: r.addresses(ctx, p.Sender, up.Login), Sender: sender, Dest: dest, Addressed: addressed,
+		To: r.addresses(ctx, lk, p.Sender, up.Login), Sender: sender, Dest: dest, Addressed: addressed,
 		FileName: up.Name, Pupils: p.Pupils, Uploaded: up.ReceivedAt, Warnings: p.Warnings,
 	})}
 	if !p.Lost {
 		out = append(out, mailer.FileWaiting(mailer.FileWaitingNotice{
-			To: r.addresses(ctx, p.Dest, ""), Recipient: dest, Sender: sender, Addressed: addressed,
+			To: r.addresses(ctx, lk, p.Dest, ""), Recipient: dest, Sender: sender, Addressed: addressed,
 			FileName: up.Name, Uploaded: up.ReceivedAt, Expires: up.ReceivedAt.AddDate(0, 2, 0),
 		}))
 	}
@@ -75,31 +76,33 @@ func (r *Router) routedNotices(ctx context.Context, up ledger.Upload, p plan) []
 }
 
 // rejectedNotices tell the sender every reason its file was refused.
-func (r *Router) rejectedNotices(ctx context.Context, up ledger.Upload, p plan) []ledger.Mail {
+func (r *Router) rejectedNotices(ctx context.Context, lk *lookups, up ledger.Upload, p plan) []ledger.Mail {
 	sender := mailer.Party{Code: up.Box}
 	if up.Box != "admin" {
-		sender = r.party(ctx, up.Box)
+		sender = r.party(ctx, lk, up.Box)
 	}
 	return r.mails(mailer.ValidationFailed(mailer.ValidationFailedNotice{
-		To: r.addresses(ctx, up.Box, up.Login), Sender: sender, FileName: up.Name,
+		To: r.addresses(ctx, lk, up.Box, up.Login), Sender: sender, FileName: up.Name,
 		Received: up.ReceivedAt, Reasons: p.Reasons,
 	}))
 }
 
 // collectedNotices tell a transfer's sender it was collected.
 func (r *Router) collectedNotices(ctx context.Context, t ledger.Transfer) []ledger.Mail {
+	lk := newLookups(r.ledger)
 	return r.mails(mailer.Collected(mailer.CollectedNotice{
-		To: r.addresses(ctx, t.Sender, t.SenderLogin), Sender: r.party(ctx, t.Sender),
-		Dest: r.party(ctx, t.Dest), FileName: t.Name, Collected: r.cfg.Now(),
+		To: r.addresses(ctx, lk, t.Sender, t.SenderLogin), Sender: r.party(ctx, lk, t.Sender),
+		Dest: r.party(ctx, lk, t.Dest), FileName: t.Name, Collected: r.cfg.Now(),
 	}))
 }
 
 // rejectedByRecipientNotices tell a transfer's sender the recipient
 // deleted it uncollected.
 func (r *Router) rejectedByRecipientNotices(ctx context.Context, t ledger.Transfer) []ledger.Mail {
+	lk := newLookups(r.ledger)
 	return r.mails(mailer.RejectedByRecipient(mailer.RejectedNotice{
-		To: r.addresses(ctx, t.Sender, t.SenderLogin), Sender: r.party(ctx, t.Sender),
-		Dest: r.party(ctx, t.Dest), FileName: t.Name, Rejected: r.cfg.Now(),
+		To: r.addresses(ctx, lk, t.Sender, t.SenderLogin), Sender: r.party(ctx, lk, t.Sender),
+		Dest: r.party(ctx, lk, t.Dest), FileName: t.Name, Rejected: r.cfg.Now(),
 	}))
 }
 

@@ -45,7 +45,8 @@ func (r *Router) route(ctx context.Context, k key, who *Sender) error {
 // Every step is safe to repeat, so a crash anywhere ends with each file
 // routed once. Each job's err says how it went.
 func (r *Router) routeBatch(ctx context.Context, jobs []*job) {
-	each(jobs, func(j *job) { j.err = r.begin(ctx, j) })
+	lk := newLookups(r.ledger)
+	each(jobs, func(j *job) { j.err = r.begin(ctx, lk, j) })
 	dirs := dirSet{}
 	for _, j := range jobs {
 		if j.err == nil && !j.done {
@@ -61,7 +62,7 @@ func (r *Router) routeBatch(ctx context.Context, jobs []*job) {
 	}
 	each(jobs, func(j *job) {
 		if j.err == nil && !j.done {
-			j.err = r.finish(ctx, j.up, j.p)
+			j.err = r.finish(ctx, lk, j.up, j.p)
 		}
 	})
 }
@@ -92,7 +93,7 @@ func each(jobs []*job, fn func(*job)) {
 	wg.Wait()
 }
 
-func (r *Router) begin(ctx context.Context, j *job) error {
+func (r *Router) begin(ctx context.Context, lk *lookups, j *job) error {
 	k, who := j.k, j.who
 	up, ok, err := r.ledger.PendingUpload(ctx, k.box, k.name)
 	if err != nil {
@@ -119,7 +120,7 @@ func (r *Router) begin(ctx context.Context, j *job) error {
 				who.Mailbox, who.Role = "", routing.RoleAdmin
 			}
 		}
-		p, size, sum, err := r.decide(ctx, k, *who, src)
+		p, size, sum, err := r.decide(ctx, lk, k, *who, src)
 		if err != nil {
 			return err
 		}
@@ -145,7 +146,7 @@ func (r *Router) begin(ctx context.Context, j *job) error {
 }
 
 // decide validates a file and plans where it goes.
-func (r *Router) decide(ctx context.Context, k key, who Sender, src string) (plan, int64, string, error) {
+func (r *Router) decide(ctx context.Context, lk *lookups, k key, who Sender, src string) (plan, int64, string, error) {
 	f, err := os.Open(src)
 	if err != nil {
 		return plan{}, 0, "", err
@@ -161,7 +162,7 @@ func (r *Router) decide(ctx context.Context, k key, who Sender, src string) (pla
 		return plan{Reject: true, Reasons: reasons, DestPath: spoolRel(k.box, spool.Rejected, k.name)}, size, sum, nil
 	}
 
-	d, err := r.check(ctx, who, k.name)
+	d, err := r.check(ctx, lk, who, k.name)
 	if err != nil {
 		return reject(err.Error())
 	}
@@ -209,7 +210,7 @@ func (r *Router) decide(ctx context.Context, k key, who Sender, src string) (pla
 		p.DestPath = spoolRel(d.dest.Value, spool.Inbox, k.name)
 	}
 	if n.Type == routing.TypeCTF {
-		p.Copies, err = r.copies(ctx, n, d)
+		p.Copies, err = r.copies(ctx, lk, n, d)
 		if err != nil {
 			return plan{}, 0, "", err
 		}
@@ -220,7 +221,7 @@ func (r *Router) decide(ctx context.Context, k key, who Sender, src string) (pla
 // copies lists the LA copies of a CTF: to the sending school's LA and the
 // receiving school's LA, where they have copies on, and never to an LA
 // that sent or receives the file itself.
-func (r *Router) copies(ctx context.Context, n routing.Name, d destination) ([]ledger.Copy, error) {
+func (r *Router) copies(ctx context.Context, lk *lookups, n routing.Name, d destination) ([]ledger.Copy, error) {
 	var out []ledger.Copy
 	seen := map[string]bool{n.Source.Value: true, d.dest.Value: true}
 	for _, c := range []routing.Code{n.Source, d.dest} {
@@ -232,7 +233,7 @@ func (r *Router) copies(ctx context.Context, n routing.Name, d destination) ([]l
 			continue
 		}
 		seen[la] = true
-		m, err := r.ledger.Mailbox(ctx, la)
+		m, err := lk.mailbox(ctx, la)
 		if errors.Is(err, ledger.ErrNotFound) {
 			continue
 		}

@@ -1,0 +1,77 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/s2sd/s2sd/ledger"
+)
+
+// lookups answers the questions about mailboxes and users that routing
+// asks of the ledger, each once for as long as the lookups lives: one
+// routing batch, or one call from outside it. A phase transfer's files
+// share a sender and mostly a destination and LA, and each file asks
+// about them several times (its check, its LA copies, its notices), so a
+// batch of 64 files asked the same few questions some 500 times.
+//
+// Answering from the batch's first look is what the batch would see had
+// it read them all at its start. A failure other than "not found" is not
+// kept, so that the next file asks again.
+type lookups struct {
+	l         *ledger.Ledger
+	mailboxes memo[ledger.Mailbox]
+	addrs     memo[[]string]
+	users     memo[ledger.User]
+}
+
+func newLookups(l *ledger.Ledger) *lookups { return &lookups{l: l} }
+
+func (lk *lookups) mailbox(ctx context.Context, code string) (ledger.Mailbox, error) {
+	return lk.mailboxes.get(code, func() (ledger.Mailbox, error) { return lk.l.Mailbox(ctx, code) })
+}
+
+// addresses are a mailbox's contact and its users' addresses. The caller
+// must not change the slice.
+func (lk *lookups) addresses(ctx context.Context, code string) ([]string, error) {
+	return lk.addrs.get(code, func() ([]string, error) { return lk.l.MailboxAddresses(ctx, code) })
+}
+
+func (lk *lookups) user(ctx context.Context, login string) (ledger.User, error) {
+	return lk.users.get(login, func() (ledger.User, error) { return lk.l.User(ctx, login) })
+}
+
+// memo keeps one answer per key. Concurrent callers asking for the same
+// key wait for the first one's answer rather than all asking.
+type memo[V any] struct {
+	mu sync.Mutex
+	m  map[string]*answer[V]
+}
+
+type answer[V any] struct {
+	once sync.Once
+	v    V
+	err  error
+}
+
+func (m *memo[V]) get(key string, look func() (V, error)) (V, error) {
+	m.mu.Lock()
+	if m.m == nil {
+		m.m = make(map[string]*answer[V])
+	}
+	a := m.m[key]
+	if a == nil {
+		a = &answer[V]{}
+		m.m[key] = a
+	}
+	m.mu.Unlock()
+	a.once.Do(func() { a.v, a.err = look() })
+	if a.err != nil && !errors.Is(a.err, ledger.ErrNotFound) {
+		m.mu.Lock()
+		if m.m[key] == a {
+			delete(m.m, key)
+		}
+		m.mu.Unlock()
+	}
+	return a.v, a.err
+}
