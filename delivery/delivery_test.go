@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -616,5 +617,107 @@ func TestCloseRoutesGatheredBatch(t *testing.T) {
 	for _, name := range names {
 		e.read("spool", "8232345", "inbox", name)
 		e.missing("spool", "8231234", "outbox", name)
+	}
+}
+
+// TestBatchNoticesGathered: a batch's files from one sender tell each
+// recipient once, listing the files, in the transaction that routes them;
+// a rejected file still gets its own notice.
+func TestBatchNoticesGathered(t *testing.T) {
+	e := newEnv(t)
+	e.ledger.Exec(ctx(), `UPDATE mailboxes SET email = lower(code) || '@example.sch.uk'`)
+	names := []string{"8231234_CTF_8232345_013.XML", "8231234_CTF_8232345_011.XML", "8231234_CTF_6602001_012.XML"}
+	var jobs []*job
+	for _, n := range names {
+		e.drop("8231234", n, ctftest.Between("8231234", n[12:19]))
+		jobs = append(jobs, &job{k: key{"8231234", n}, who: school})
+	}
+	bad := "8231234_CTF_8232345_014.XML"
+	e.drop("8231234", bad, "<CTfile/>")
+	jobs = append(jobs, &job{k: key{"8231234", bad}, who: school})
+	e.router.routeBatch(ctx(), jobs)
+	for _, j := range jobs {
+		if j.err != nil {
+			t.Fatalf("%s: %v", j.k.name, j.err)
+		}
+	}
+	ms, err := e.ledger.Mails(ctx(), ledger.MailFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.Kind+" "+strings.Join(m.To, ",")+" "+m.Subject)
+	}
+	want := []string{
+		"validation-failed 8231234@example.sch.uk S2S: 8231234_CTF_8232345_014.XML was not sent: it failed validation",
+		"confirmation 8231234@example.sch.uk S2S: 3 files sent",
+		"file-waiting 8232345@example.sch.uk S2S: 2 files waiting from 8231234 Ampthill",
+		"file-waiting 6602001@example.sch.uk S2S: file waiting from 8231234 Ampthill",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("notices:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	wantLines := []string{
+		"2 files from 8231234 Ampthill are waiting in your S2S inbox:",
+		"  - 8231234_CTF_8232345_011.XML, uploaded Tue 24 Nov 2026 10:00",
+		"  - 8231234_CTF_8232345_013.XML, uploaded Tue 24 Nov 2026 10:00",
+	}
+	if !strings.HasPrefix(ms[2].Body, strings.Join(wantLines, "\n")+"\n") {
+		t.Fatalf("files-waiting body:\n%s", ms[2].Body)
+	}
+}
+
+// TestBatchFinishFallsBack: when one file's outcome cannot be recorded,
+// the batch's transaction fails, and each file is then recorded alone,
+// with its own notices, so that the others are routed.
+func TestBatchFinishFallsBack(t *testing.T) {
+	e := newEnv(t)
+	e.ledger.Exec(ctx(), `UPDATE mailboxes SET email = lower(code) || '@example.sch.uk'`)
+	names := []string{"8231234_CTF_8232345_021.XML", "8231234_CTF_8232345_022.XML", "8231234_CTF_8232345_023.XML"}
+	var jobs []*job
+	for _, n := range names {
+		e.drop("8231234", n, ctftest.Between("8231234", "8232345"))
+		jobs = append(jobs, &job{k: key{"8231234", n}, who: school})
+	}
+	lk := newLookups(e.ledger)
+	each(jobs, func(j *job) { j.err = e.router.prepare(ctx(), lk, j) })
+	e.router.begin(ctx(), jobs)
+	dirs := dirSet{}
+	for _, j := range jobs {
+		if j.err != nil {
+			t.Fatal(j.err)
+		}
+		if err := e.router.execute(j.k, j.p, dirs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The second upload is recorded as routed by another path meanwhile.
+	e.ledger.Exec(ctx(), `UPDATE uploads SET outcome = 'routed' WHERE id = ?`, jobs[1].up.ID)
+	e.router.finishAll(ctx(), lk, jobs)
+	if jobs[0].err != nil || jobs[2].err != nil {
+		t.Fatalf("the others failed: %v, %v", jobs[0].err, jobs[2].err)
+	}
+	if want := fmt.Sprintf("upload %d is not pending", jobs[1].up.ID); jobs[1].err == nil || !strings.Contains(jobs[1].err.Error(), want) {
+		t.Fatalf("the failing file: %v, want %q", jobs[1].err, want)
+	}
+	ts, _ := e.ledger.Transfers(ctx(), ledger.TransferFilter{})
+	if len(ts) != 2 || ts[0].Name != names[0] || ts[1].Name != names[2] {
+		t.Fatalf("transfers %+v, want %s and %s", ts, names[0], names[2])
+	}
+	ms, _ := e.ledger.Mails(ctx(), ledger.MailFilter{})
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.Subject)
+	}
+	sort.Strings(got)
+	want := []string{
+		"S2S: 8231234_CTF_8232345_021.XML sent to 8232345 Biggleswade",
+		"S2S: 8231234_CTF_8232345_023.XML sent to 8232345 Biggleswade",
+		"S2S: file waiting from 8231234 Ampthill",
+		"S2S: file waiting from 8231234 Ampthill",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("notices:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -10,45 +10,113 @@ import (
 	"github.com/s2sd/s2sd/routing"
 )
 
-// finish records a carried-out plan in the ledger.
-func (r *Router) finish(ctx context.Context, lk *lookups, up ledger.Upload, p plan) error {
-	now := r.cfg.Now()
-	if p.Reject {
-		if err := r.ledger.FinishRejected(ctx, up.ID, r.event(up, ledger.EventRejected, strings.Join(p.Reasons, "; ")),
-			r.rejectedNotices(ctx, lk, up, p), now); err != nil {
-			return err
+// finishAll records a batch's carried-out plans in one transaction,
+// with their notices gathered per recipient (notices). If that fails,
+// each is recorded alone with its own notices, so that one file's
+// failure holds back no other.
+func (r *Router) finishAll(ctx context.Context, lk *lookups, jobs []*job) {
+	var todo []*job
+	for _, j := range jobs {
+		if j.err == nil && !j.done {
+			todo = append(todo, j)
 		}
-		r.kick()
-		r.routed(up.Box, up.Name, OutcomeRejected)
-		r.log.Info().Str("mailbox", up.Box).Str("file", up.Name).Int("reasons", len(p.Reasons)).Msg("upload rejected")
+	}
+	if len(todo) == 0 {
+		return
+	}
+	err := r.finish(ctx, lk, todo)
+	if err == nil {
+		return
+	}
+	if len(todo) == 1 {
+		todo[0].err = err
+		return
+	}
+	r.log.Warn().Err(err).Int("files", len(todo)).Msg("recording a routing batch's outcomes failed; recording each alone")
+	each(todo, func(j *job) {
+		if err := r.finish(ctx, lk, []*job{j}); err != nil {
+			j.err = err
+		}
+	})
+}
+
+// outcome is what finish records for one job.
+type outcome struct {
+	j       *job
+	t       ledger.Transfer
+	lost    *ledger.LostPupil
+	event   ledger.Event
+	notices []ledger.Mail // a rejection's
+}
+
+// finish records the outcomes of jobs, whose plans are carried out, in
+// one transaction. A job whose outcome cannot be made gets its err and is
+// left out; the error returned is the transaction's.
+func (r *Router) finish(ctx context.Context, lk *lookups, jobs []*job) error {
+	now := r.cfg.Now()
+	var outs []outcome
+	var n notices
+	for _, j := range jobs {
+		up, p := j.up, j.p
+		if p.Reject {
+			outs = append(outs, outcome{j: j, event: r.event(up, ledger.EventRejected, strings.Join(p.Reasons, "; ")),
+				notices: r.rejectedNotices(ctx, lk, up, p)})
+			continue
+		}
+		o := outcome{j: j, t: ledger.Transfer{
+			Name: up.Name, Kind: p.Kind, Sender: p.Sender, SenderLA: p.SenderLA, SenderLogin: up.Login,
+			Addressed: p.Addressed, Dest: p.Dest, DestLA: p.DestLA, Size: up.Size, SHA256: up.SHA256,
+			Pupils: p.Pupils, Warnings: p.Warnings, UploadedAt: up.ReceivedAt, Path: p.DestPath,
+		}}
+		if p.Lost {
+			lp, err := r.lostRecord(ctx, lk, up, p)
+			if err != nil {
+				j.err = err
+				continue
+			}
+			o.lost = &lp
+		}
+		detail := "transfer={transfer} dest=" + p.Dest
+		if p.Dest != p.Addressed {
+			detail += " redirected-from=" + p.Addressed
+		}
+		o.event = r.event(up, ledger.EventRouted, detail)
+		n.add(r.routedNotices(ctx, lk, up, p))
+		outs = append(outs, o)
+	}
+	if len(outs) == 0 {
 		return nil
 	}
-	t := ledger.Transfer{
-		Name: up.Name, Kind: p.Kind, Sender: p.Sender, SenderLA: p.SenderLA, SenderLogin: up.Login,
-		Addressed: p.Addressed, Dest: p.Dest, DestLA: p.DestLA, Size: up.Size, SHA256: up.SHA256,
-		Pupils: p.Pupils, Warnings: p.Warnings, UploadedAt: up.ReceivedAt, Path: p.DestPath,
-	}
-	var lost *ledger.LostPupil
-	if p.Lost {
-		lp, err := r.lostRecord(ctx, lk, up, p)
-		if err != nil {
-			return err
+	ids := make([]int64, len(outs))
+	err := r.ledger.Write(ctx, func(w *ledger.Writes) error {
+		for i, o := range outs {
+			var err error
+			if o.j.p.Reject {
+				err = w.FinishRejected(o.j.up.ID, o.event, o.notices, now)
+			} else {
+				ids[i], err = w.FinishRouted(o.j.up.ID, o.t, o.j.p.Copies, o.lost, o.event, nil, now)
+			}
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", o.j.up.Box, o.j.up.Name, err)
+			}
 		}
-		lost = &lp
-	}
-	detail := "transfer={transfer} dest=" + p.Dest
-	if p.Dest != p.Addressed {
-		detail += " redirected-from=" + p.Addressed
-	}
-	id, err := r.ledger.FinishRouted(ctx, up.ID, t, p.Copies, lost, r.event(up, ledger.EventRouted, detail),
-		r.routedNotices(ctx, lk, up, p), now)
+		return w.EnqueueMail(r.mails(n.messages()...)...)
+	})
 	if err != nil {
 		return err
 	}
 	r.kick()
-	r.routed(up.Box, up.Name, OutcomeRouted)
-	r.log.Info().Str("mailbox", up.Box).Str("file", up.Name).Int64("transfer", id).Str("dest", p.Dest).
-		Dur("latency", now.Sub(up.ReceivedAt)).Msg("upload routed")
+	for i, o := range outs {
+		up, p := o.j.up, o.j.p
+		if p.Reject {
+			r.routed(up.Box, up.Name, OutcomeRejected)
+			r.log.Info().Str("mailbox", up.Box).Str("file", up.Name).Int("reasons", len(p.Reasons)).Msg("upload rejected")
+			continue
+		}
+		r.routed(up.Box, up.Name, OutcomeRouted)
+		r.log.Info().Str("mailbox", up.Box).Str("file", up.Name).Int64("transfer", ids[i]).Str("dest", p.Dest).
+			Dur("latency", now.Sub(up.ReceivedAt)).Msg("upload routed")
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/s2sd/s2sd/ledger"
 	"github.com/s2sd/s2sd/mailer"
@@ -55,24 +56,75 @@ func (r *Router) mails(ms ...mailer.Message) []ledger.Mail {
 
 // routedNotices tell the destination a file waits and the sender that it
 // was accepted, with any warnings. Lost Pupil Database files tell only
-// the sender.
-func (r *Router) routedNotices(ctx context.Context, lk *lookups, up ledger.Upload, p plan) []ledger.Mail {
+// the sender: waiting is nil.
+func (r *Router) routedNotices(ctx context.Context, lk *lookups, up ledger.Upload, p plan) (mailer.ConfirmationNotice, *mailer.FileWaitingNotice) {
 	sender, dest := r.party(ctx, lk, p.Sender), r.party(ctx, lk, p.Dest)
 	var addressed mailer.Party
 	if p.Addressed != p.Dest {
 		addressed = r.party(ctx, lk, p.Addressed)
 	}
-	out := []mailer.Message{mailer.Confirmation(mailer.ConfirmationNotice{
+	c := mailer.ConfirmationNotice{
 		To: r.addresses(ctx, lk, p.Sender, up.Login), Sender: sender, Dest: dest, Addressed: addressed,
 		FileName: up.Name, Pupils: p.Pupils, Uploaded: up.ReceivedAt, Warnings: p.Warnings,
-	})}
-	if !p.Lost {
-		out = append(out, mailer.FileWaiting(mailer.FileWaitingNotice{
-			To: r.addresses(ctx, lk, p.Dest, ""), Recipient: dest, Sender: sender, Addressed: addressed,
-			FileName: up.Name, Uploaded: up.ReceivedAt, Expires: up.ReceivedAt.AddDate(0, 2, 0),
-		}))
 	}
-	return r.mails(out...)
+	if p.Lost {
+		return c, nil
+	}
+	return c, &mailer.FileWaitingNotice{
+		To: r.addresses(ctx, lk, p.Dest, ""), Recipient: dest, Sender: sender, Addressed: addressed,
+		FileName: up.Name, Uploaded: up.ReceivedAt, Expires: up.ReceivedAt.AddDate(0, 2, 0),
+	}
+}
+
+// notices gathers the routed notices of a batch per recipient: one
+// confirmation per sender and set of addresses, one "files waiting" per
+// destination, sender, closed mailbox addressed and set of addresses (see
+// mailer.FilesWaiting). A file routed alone gets its own notices.
+type notices struct {
+	confirmations []mailer.ConfirmationNotice
+	waiting       []mailer.FileWaitingNotice
+}
+
+func (n *notices) add(c mailer.ConfirmationNotice, w *mailer.FileWaitingNotice) {
+	n.confirmations = append(n.confirmations, c)
+	if w != nil {
+		n.waiting = append(n.waiting, *w)
+	}
+}
+
+// messages returns the gathered notices, the confirmations first, each
+// group in the order of its first file.
+func (n *notices) messages() []mailer.Message {
+	var out []mailer.Message
+	for _, g := range groupBy(n.confirmations, func(c mailer.ConfirmationNotice) string {
+		return strings.Join([]string{c.Sender.Code, strings.Join(c.To, ",")}, "\x00")
+	}) {
+		out = append(out, mailer.Confirmations(g))
+	}
+	for _, g := range groupBy(n.waiting, func(w mailer.FileWaitingNotice) string {
+		return strings.Join([]string{w.Recipient.Code, w.Sender.Code, w.Addressed.Code, strings.Join(w.To, ",")}, "\x00")
+	}) {
+		out = append(out, mailer.FilesWaiting(g))
+	}
+	return out
+}
+
+// groupBy splits items into groups of equal key, in the order each key
+// first appears.
+func groupBy[T any](items []T, key func(T) string) [][]T {
+	var groups [][]T
+	at := map[string]int{}
+	for _, it := range items {
+		k := key(it)
+		i, ok := at[k]
+		if !ok {
+			i = len(groups)
+			at[k] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], it)
+	}
+	return groups
 }
 
 // rejectedNotices tell the sender every reason its file was refused.

@@ -20,12 +20,14 @@ import (
 
 // job is one file of a batch being routed.
 type job struct {
-	k    key
-	who  *Sender // nil: look it up
-	up   ledger.Upload
-	p    plan
-	done bool // nothing to do: routed already, by another path
-	err  error
+	k     key
+	who   *Sender // nil: look it up
+	fresh *ledger.Upload
+	audit ledger.Event // the upload's audit entry, recorded with fresh
+	up    ledger.Upload
+	p     plan
+	done  bool // nothing to do: routed already, by another path
+	err   error
 }
 
 // route routes one file in an outbox, exactly once.
@@ -35,18 +37,19 @@ func (r *Router) route(ctx context.Context, k key, who *Sender) error {
 	return j.err
 }
 
-// routeBatch routes files, each exactly once, in three steps the batch
-// shares. First each file's plan is recorded: a pending upload a crash
-// left behind keeps its plan; otherwise the file is validated and its
-// plan committed before anything moves. The plans are recorded
-// concurrently, so that the ledger's group commit writes them in one
-// commit. Then the files are moved, and each directory the moves changed
-// is fsynced once. Last the outcomes are recorded, again concurrently.
-// Every step is safe to repeat, so a crash anywhere ends with each file
-// routed once. Each job's err says how it went.
+// routeBatch routes files, each exactly once, in four steps the batch
+// shares. First each file is planned, concurrently: a pending upload a
+// crash left behind keeps its plan; otherwise the file is validated and
+// its plan decided. Then the new plans are committed, in one
+// transaction, before anything moves. Then the files are moved, and each
+// directory the moves changed is fsynced once. Last the outcomes are
+// recorded, again in one transaction, with their notices. Every step is
+// safe to repeat, so a crash anywhere ends with each file routed once.
+// Each job's err says how it went.
 func (r *Router) routeBatch(ctx context.Context, jobs []*job) {
 	lk := newLookups(r.ledger)
-	each(jobs, func(j *job) { j.err = r.begin(ctx, lk, j) })
+	each(jobs, func(j *job) { j.err = r.prepare(ctx, lk, j) })
+	r.begin(ctx, jobs)
 	dirs := dirSet{}
 	for _, j := range jobs {
 		if j.err == nil && !j.done {
@@ -60,11 +63,7 @@ func (r *Router) routeBatch(ctx context.Context, jobs []*job) {
 			}
 		}
 	}
-	each(jobs, func(j *job) {
-		if j.err == nil && !j.done {
-			j.err = r.finish(ctx, lk, j.up, j.p)
-		}
-	})
+	r.finishAll(ctx, lk, jobs)
 }
 
 // eachConcurrency bounds how many jobs of a batch each runs at once:
@@ -93,56 +92,101 @@ func each(jobs []*job, fn func(*job)) {
 	wg.Wait()
 }
 
-func (r *Router) begin(ctx context.Context, lk *lookups, j *job) error {
+// prepare finds a job's pending upload, or else decides its plan for
+// begin to record.
+func (r *Router) prepare(ctx context.Context, lk *lookups, j *job) error {
 	k, who := j.k, j.who
 	up, ok, err := r.ledger.PendingUpload(ctx, k.box, k.name)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		src := r.cfg.abs(spoolRel(k.box, spool.Outbox, k.name))
-		if _, err := os.Lstat(src); errors.Is(err, os.ErrNotExist) {
-			j.done = true
-			return nil
-		}
-		if who == nil {
-			who, err = r.recordedSender(ctx, k)
-			if err != nil {
-				return err
-			}
-		}
-		if who == nil {
-			who = &Sender{Login: LocalLogin, Mailbox: k.box}
-			if code, err := routing.ParseCode(k.box, r.cfg.LANumbers); err == nil {
-				who.Role = localRole(code.Kind)
-			}
-			if k.box == spool.AdminBox {
-				who.Mailbox, who.Role = "", routing.RoleAdmin
-			}
-		}
-		p, size, sum, err := r.decide(ctx, lk, k, *who, src)
+	if ok {
+		j.up = up
+		j.p, err = decodePlan(up.Plan)
 		if err != nil {
-			return err
+			return fmt.Errorf("upload %d has an unreadable plan: %w", up.ID, err)
 		}
-		now := r.cfg.Now()
-		// The upload's audit entry is written here rather than when sftpd
-		// acknowledged it, so that acknowledging costs no ledger commit.
-		up, _, err = r.ledger.BeginUpload(ctx, ledger.Upload{
-			Box: k.box, Name: k.name, Login: who.Login, Remote: who.Remote,
-			Size: size, SHA256: sum, ReceivedAt: now, Plan: p.encode(),
-			Reasons: strings.Join(p.Reasons, "\n"),
-		}, ledger.Event{At: now, Event: ledger.EventUpload, Login: who.Login, Mailbox: who.Mailbox, Remote: who.Remote,
-			Object: k.name, Detail: fmt.Sprintf("size=%d", size)})
+		return nil
+	}
+	src := r.cfg.abs(spoolRel(k.box, spool.Outbox, k.name))
+	if _, err := os.Lstat(src); errors.Is(err, os.ErrNotExist) {
+		j.done = true
+		return nil
+	}
+	if who == nil {
+		who, err = r.recordedSender(ctx, k)
 		if err != nil {
 			return err
 		}
 	}
-	j.up = up
-	j.p, err = decodePlan(up.Plan)
+	if who == nil {
+		who = &Sender{Login: LocalLogin, Mailbox: k.box}
+		if code, err := routing.ParseCode(k.box, r.cfg.LANumbers); err == nil {
+			who.Role = localRole(code.Kind)
+		}
+		if k.box == spool.AdminBox {
+			who.Mailbox, who.Role = "", routing.RoleAdmin
+		}
+	}
+	p, size, sum, err := r.decide(ctx, lk, k, *who, src)
 	if err != nil {
-		return fmt.Errorf("upload %d has an unreadable plan: %w", up.ID, err)
+		return err
 	}
+	now := r.cfg.Now()
+	// The upload's audit entry is written with its plan rather than when
+	// sftpd acknowledged it, so that acknowledging costs no ledger commit.
+	j.fresh = &ledger.Upload{
+		Box: k.box, Name: k.name, Login: who.Login, Remote: who.Remote,
+		Size: size, SHA256: sum, ReceivedAt: now, Plan: p.encode(),
+		Reasons: strings.Join(p.Reasons, "\n"),
+	}
+	j.audit = ledger.Event{At: now, Event: ledger.EventUpload, Login: who.Login, Mailbox: who.Mailbox, Remote: who.Remote,
+		Object: k.name, Detail: fmt.Sprintf("size=%d", size)}
 	return nil
+}
+
+// begin commits the plans prepare decided, in one transaction. If that
+// fails, each is committed alone, so that one file's failure holds back
+// no other. A plan found pending meanwhile is kept instead (BeginUpload).
+func (r *Router) begin(ctx context.Context, jobs []*job) {
+	var fresh []*job
+	for _, j := range jobs {
+		if j.err == nil && !j.done && j.fresh != nil {
+			fresh = append(fresh, j)
+		}
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	ups := make([]ledger.Upload, len(fresh))
+	err := r.ledger.Write(ctx, func(w *ledger.Writes) error {
+		for i, j := range fresh {
+			up, _, err := w.BeginUpload(*j.fresh, j.audit)
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", j.k.box, j.k.name, err)
+			}
+			ups[i] = up
+		}
+		return nil
+	})
+	if err == nil {
+		for i, j := range fresh {
+			j.up = ups[i]
+		}
+	} else if len(fresh) == 1 {
+		fresh[0].err = err
+	} else {
+		r.log.Warn().Err(err).Int("files", len(fresh)).Msg("recording a routing batch's plans failed; recording each alone")
+		each(fresh, func(j *job) { j.up, _, j.err = r.ledger.BeginUpload(ctx, *j.fresh, j.audit) })
+	}
+	for _, j := range fresh {
+		if j.err != nil {
+			continue
+		}
+		if j.p, j.err = decodePlan(j.up.Plan); j.err != nil {
+			j.err = fmt.Errorf("upload %d has an unreadable plan: %w", j.up.ID, j.err)
+		}
+	}
 }
 
 // decide validates a file and plans where it goes.

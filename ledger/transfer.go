@@ -80,55 +80,63 @@ func scanTransfer(row interface{ Scan(...any) error }) (Transfer, error) {
 // in one transaction. It returns the transfer id.
 // The audit event, if not zero, and the notices are added in the same
 // transaction.
-func (l *Ledger) FinishRouted(ctx context.Context, uploadID int64, t Transfer, copies []Copy, lost *LostPupil, audit Event, mails []Mail, now time.Time) (int64, error) {
-	var id int64
-	err := l.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO transfers (name, kind, sender, sender_la, sender_login, addressed, dest, dest_la,
-			size, sha256, pupils, warnings, uploaded_at, state, state_at, state_by, path)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'awaiting', ?, ?, ?)`,
-			t.Name, t.Kind, t.Sender, t.SenderLA, t.SenderLogin, t.Addressed, t.Dest, t.DestLA,
-			t.Size, t.SHA256, t.Pupils, strings.Join(t.Warnings, "\n"), formatTime(t.UploadedAt),
-			formatTime(now), t.SenderLogin, t.Path)
-		if err != nil {
-			return err
-		}
-		id, _ = res.LastInsertId()
-		for _, c := range copies {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_copies (transfer_id, la_code, path) VALUES (?, ?, ?)`,
-				id, c.LACode, c.Path); err != nil {
-				return err
-			}
-		}
-		if lost != nil {
-			if err := insertLostPupil(ctx, tx, id, *lost); err != nil {
-				return err
-			}
-		}
-		detail := ""
-		if t.Dest != t.Addressed {
-			detail = fmt.Sprintf("addressed to %s, redirected to its successor %s", t.Addressed, t.Dest)
-		}
-		if err := addEvent(ctx, tx, id, now, TransferAccepted, t.SenderLogin, "", detail); err != nil {
-			return err
-		}
-		res, err = tx.ExecContext(ctx, `UPDATE uploads SET outcome = 'routed', transfer_id = ?, done_at = ? WHERE id = ? AND outcome = 'pending'`,
-			id, formatTime(now), uploadID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("upload %d is not pending", uploadID)
-		}
-		if err := insertMails(ctx, tx, mails); err != nil {
-			return err
-		}
-		if audit.Event != "" {
-			audit.Detail = strings.ReplaceAll(audit.Detail, "{transfer}", fmt.Sprint(id))
-			return insertAudit(ctx, tx, audit)
-		}
-		return nil
+func (l *Ledger) FinishRouted(ctx context.Context, uploadID int64, t Transfer, copies []Copy, lost *LostPupil, audit Event, mails []Mail, now time.Time) (id int64, err error) {
+	err = l.Write(ctx, func(w *Writes) error {
+		id, err = w.FinishRouted(uploadID, t, copies, lost, audit, mails, now)
+		return err
 	})
 	return id, err
+}
+
+// FinishRouted is Ledger.FinishRouted within w.
+func (w *Writes) FinishRouted(uploadID int64, t Transfer, copies []Copy, lost *LostPupil, audit Event, mails []Mail, now time.Time) (int64, error) {
+	ctx, tx := w.ctx, w.tx
+	res, err := tx.ExecContext(ctx, `INSERT INTO transfers (name, kind, sender, sender_la, sender_login, addressed, dest, dest_la,
+		size, sha256, pupils, warnings, uploaded_at, state, state_at, state_by, path)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'awaiting', ?, ?, ?)`,
+		t.Name, t.Kind, t.Sender, t.SenderLA, t.SenderLogin, t.Addressed, t.Dest, t.DestLA,
+		t.Size, t.SHA256, t.Pupils, strings.Join(t.Warnings, "\n"), formatTime(t.UploadedAt),
+		formatTime(now), t.SenderLogin, t.Path)
+	if err != nil {
+		return 0, err
+	}
+	id, _ := res.LastInsertId()
+	for _, c := range copies {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_copies (transfer_id, la_code, path) VALUES (?, ?, ?)`,
+			id, c.LACode, c.Path); err != nil {
+			return 0, err
+		}
+	}
+	if lost != nil {
+		if err := insertLostPupil(ctx, tx, id, *lost); err != nil {
+			return 0, err
+		}
+	}
+	detail := ""
+	if t.Dest != t.Addressed {
+		detail = fmt.Sprintf("addressed to %s, redirected to its successor %s", t.Addressed, t.Dest)
+	}
+	if err := addEvent(ctx, tx, id, now, TransferAccepted, t.SenderLogin, "", detail); err != nil {
+		return 0, err
+	}
+	res, err = tx.ExecContext(ctx, `UPDATE uploads SET outcome = 'routed', transfer_id = ?, done_at = ? WHERE id = ? AND outcome = 'pending'`,
+		id, formatTime(now), uploadID)
+	if err != nil {
+		return 0, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return 0, fmt.Errorf("upload %d is not pending", uploadID)
+	}
+	if err := insertMails(ctx, tx, mails); err != nil {
+		return 0, err
+	}
+	if audit.Event != "" {
+		audit.Detail = strings.ReplaceAll(audit.Detail, "{transfer}", fmt.Sprint(id))
+		if err := insertAudit(ctx, tx, audit); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
 }
 
 func addEvent(ctx context.Context, tx *sql.Tx, id int64, at time.Time, event, login, remote, detail string) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -47,35 +48,41 @@ func scanUpload(row interface{ Scan(...any) error }) (Upload, error) {
 // unchanged with resumed set, so the same plan is carried out. The audit
 // events, if any, are appended in the same transaction for a new upload.
 func (l *Ledger) BeginUpload(ctx context.Context, u Upload, audit ...Event) (_ Upload, resumed bool, err error) {
-	err = l.tx(ctx, func(tx *sql.Tx) error {
-		old, err := scanUpload(tx.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads
-			WHERE box = ? AND name = ? AND outcome = 'pending'`, u.Box, u.Name))
-		if err == nil {
-			u, resumed = old, true
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM upload_senders WHERE box = ? AND name = ?`, u.Box, u.Name); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO uploads (box, name, login, remote, size, sha256, received_at, outcome, plan, reasons)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-			u.Box, u.Name, u.Login, u.Remote, u.Size, u.SHA256, formatTime(u.ReceivedAt), u.Plan, u.Reasons)
-		if err != nil {
-			return err
-		}
-		u.ID, _ = res.LastInsertId()
-		u.Outcome = UploadPending
-		for _, e := range audit {
-			if err := insertAudit(ctx, tx, e); err != nil {
-				return err
-			}
-		}
-		return nil
+	err = l.Write(ctx, func(w *Writes) error {
+		u, resumed, err = w.BeginUpload(u, audit...)
+		return err
 	})
 	return u, resumed, err
+}
+
+// BeginUpload is Ledger.BeginUpload within w.
+func (w *Writes) BeginUpload(u Upload, audit ...Event) (_ Upload, resumed bool, err error) {
+	ctx, tx := w.ctx, w.tx
+	old, err := scanUpload(tx.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads
+		WHERE box = ? AND name = ? AND outcome = 'pending'`, u.Box, u.Name))
+	if err == nil {
+		return old, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return u, false, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM upload_senders WHERE box = ? AND name = ?`, u.Box, u.Name); err != nil {
+		return u, false, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO uploads (box, name, login, remote, size, sha256, received_at, outcome, plan, reasons)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+		u.Box, u.Name, u.Login, u.Remote, u.Size, u.SHA256, formatTime(u.ReceivedAt), u.Plan, u.Reasons)
+	if err != nil {
+		return u, false, err
+	}
+	u.ID, _ = res.LastInsertId()
+	u.Outcome = UploadPending
+	for _, e := range audit {
+		if err := insertAudit(ctx, tx, e); err != nil {
+			return u, false, err
+		}
+	}
+	return u, false, nil
 }
 
 // PendingUpload returns the pending upload of box/name, if any.
@@ -119,20 +126,27 @@ func (l *Ledger) uploads(ctx context.Context, clauses string, args ...any) ([]Up
 // FinishRejected closes a pending upload as rejected by validation, with
 // its audit event and notices in the same transaction.
 func (l *Ledger) FinishRejected(ctx context.Context, uploadID int64, audit Event, mails []Mail, now time.Time) error {
-	return l.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE uploads SET outcome = 'rejected', done_at = ? WHERE id = ? AND outcome = 'pending'`,
-			formatTime(now), uploadID)
-		if err != nil {
-			return err
-		}
-		if err := insertMails(ctx, tx, mails); err != nil {
-			return err
-		}
-		if audit.Event == "" {
-			return nil
-		}
-		return insertAudit(ctx, tx, audit)
-	})
+	return l.Write(ctx, func(w *Writes) error { return w.FinishRejected(uploadID, audit, mails, now) })
+}
+
+// FinishRejected is Ledger.FinishRejected within w.
+func (w *Writes) FinishRejected(uploadID int64, audit Event, mails []Mail, now time.Time) error {
+	ctx, tx := w.ctx, w.tx
+	res, err := tx.ExecContext(ctx, `UPDATE uploads SET outcome = 'rejected', done_at = ? WHERE id = ? AND outcome = 'pending'`,
+		formatTime(now), uploadID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("upload %d is not pending", uploadID)
+	}
+	if err := insertMails(ctx, tx, mails); err != nil {
+		return err
+	}
+	if audit.Event == "" {
+		return nil
+	}
+	return insertAudit(ctx, tx, audit)
 }
 
 // UploadSender is who sent a file that waits in an outbox to be routed.

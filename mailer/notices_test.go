@@ -83,6 +83,20 @@ func sampleNotices(in noticeInputs) []Message {
 		NewUserUsername(NewUserNotice{To: "a.jones@bedford.gov.uk", Login: "bedford-dba", Mailbox: bedford, Role: "la-dba",
 			Server: Server{Host: "s2s.example.gov.uk", Port: 22}, Reset: true}),
 		SecureMessageWaiting(SecureMessageNotice{To: []string{"office@ampthill.beds.sch.uk"}, From: bedford, Recipient: ampthill, Sent: t0}),
+		FilesWaiting([]FileWaitingNotice{
+			{To: []string{"office@redborne.beds.sch.uk"}, Recipient: redborne, Sender: Party{"8250001", "Lark Rise Lower School"},
+				Addressed: closed, FileName: "8250001_CTF_8230001_014.XML", Uploaded: t0.Add(time.Minute), Expires: t0.Add(time.Minute).AddDate(0, 2, 0)},
+			{To: []string{"office@redborne.beds.sch.uk"}, Recipient: redborne, Sender: Party{"8250001", "Lark Rise Lower School"},
+				Addressed: closed, FileName: "8250001_CTF_8230001_013.XML", Uploaded: t0, Expires: t0.AddDate(0, 2, 0)},
+		}),
+		Confirmations([]ConfirmationNotice{
+			{To: []string{"office@ampthill.beds.sch.uk"}, Sender: ampthill, Dest: redborne, FileName: "8231234_CTF_8239999_009.XML",
+				Pupils: 3, Uploaded: t0, Warnings: in.warnings},
+			{To: []string{"office@ampthill.beds.sch.uk"}, Sender: ampthill, Dest: redborne, Addressed: closed, FileName: "8231234_CTF_8230001_008.XML",
+				Pupils: 1, Uploaded: t0},
+			{To: []string{"office@ampthill.beds.sch.uk"}, Sender: ampthill, Dest: lostDB, FileName: "8231234_CTF_XXXXXXX_010.XML",
+				Pupils: 1, Uploaded: t0},
+		}),
 	}
 }
 
@@ -155,6 +169,8 @@ func TestNoticeSubjects(t *testing.T) {
 		"S2S: your temporary password",
 		"S2S: your password was reset",
 		"S2S: a secure message from 823LLLL Bedford Borough Council is waiting",
+		"S2S: 2 files waiting from 8250001 Lark Rise Lower School",
+		"S2S: 3 files sent, 1 with warnings",
 	}
 	if len(ms) != len(want) {
 		t.Fatalf("%d notices, %d subjects", len(ms), len(want))
@@ -186,6 +202,18 @@ func TestNoticeSubjects(t *testing.T) {
 		if !strings.Contains(ms[2].Body, "  - "+w+"\n") {
 			t.Errorf("Confirmation body lacks the warning %q", w)
 		}
+		if !strings.Contains(ms[18].Body, "8231234_CTF_8239999_009.XML:\n  - "+sampleInputs.warnings[0]+"\n  - "+sampleInputs.warnings[1]+"\n") {
+			t.Errorf("Confirmations body lacks the warnings under their file")
+		}
+	}
+	// A notice gathered from one file is that file's own notice.
+	one := ConfirmationNotice{To: []string{"office@ampthill.beds.sch.uk"}, Sender: ampthill, Dest: redborne, FileName: "8231234_CTF_8239999_001.XML", Uploaded: t0}
+	if got, want := Confirmations([]ConfirmationNotice{one}), Confirmation(one); !reflect.DeepEqual(got, want) {
+		t.Errorf("Confirmations of one file:\n%+v\nwant\n%+v", got, want)
+	}
+	w := FileWaitingNotice{To: []string{"office@redborne.beds.sch.uk"}, Recipient: redborne, Sender: ampthill, FileName: "8231234_CTF_8239999_001.XML", Uploaded: t0}
+	if got, want := FilesWaiting([]FileWaitingNotice{w}), FileWaiting(w); !reflect.DeepEqual(got, want) {
+		t.Errorf("FilesWaiting of one file:\n%+v\nwant\n%+v", got, want)
 	}
 }
 
