@@ -33,11 +33,11 @@ func (r *Router) finishAll(ctx context.Context, lk *lookups, jobs []*job) {
 		return
 	}
 	r.log.Warn().Err(err).Int("files", len(todo)).Msg("recording a routing batch's outcomes failed; recording each alone")
-	each(todo, func(j *job) {
+	for _, j := range todo {
 		if err := r.finish(ctx, lk, []*job{j}); err != nil {
 			j.err = err
 		}
-	})
+	}
 }
 
 // outcome is what finish records for one job.

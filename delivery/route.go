@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/s2sd/s2sd/ledger"
 	"github.com/s2sd/s2sd/routing"
@@ -38,7 +37,7 @@ func (r *Router) route(ctx context.Context, k key, who *Sender) error {
 }
 
 // routeBatch routes files, each exactly once, in four steps the batch
-// shares. First each file is planned, concurrently: a pending upload a
+// shares. First each file is planned: a pending upload a
 // crash left behind keeps its plan; otherwise the file is validated and
 // its plan decided. Then the new plans are committed, in one
 // transaction, before anything moves. Then the files are moved, and each
@@ -46,9 +45,20 @@ func (r *Router) route(ctx context.Context, k key, who *Sender) error {
 // recorded, again in one transaction, with their notices. Every step is
 // safe to repeat, so a crash anywhere ends with each file routed once.
 // Each job's err says how it went.
+//
+// The jobs are prepared one after another. They once ran 32 at a time,
+// so that their ledger transactions would share commits; with a batch
+// recorded in two transactions, running them at once only crowded the Go
+// scheduler, whose run queues the sessions' goroutines then waited
+// behind: on two vCPUs, one phase-transfer session of 1,000 CTFs was
+// routed in 2.05 and 2.69 s one at a time, against 2.40 and 3.82 s two
+// at a time, and 2.50 and 3.00 s 32 at a time (s2sd-bench -quick,
+// alternating runs).
 func (r *Router) routeBatch(ctx context.Context, jobs []*job) {
 	lk := newLookups(r.ledger)
-	each(jobs, func(j *job) { j.err = r.prepare(ctx, lk, j) })
+	for _, j := range jobs {
+		j.err = r.prepare(ctx, lk, j)
+	}
 	r.begin(ctx, jobs)
 	dirs := dirSet{}
 	for _, j := range jobs {
@@ -64,32 +74,6 @@ func (r *Router) routeBatch(ctx context.Context, jobs []*job) {
 		}
 	}
 	r.finishAll(ctx, lk, jobs)
-}
-
-// eachConcurrency bounds how many jobs of a batch each runs at once:
-// enough for their ledger transactions to share commits, few enough that
-// the ledger's pool need not open a connection for each. With 8, one
-// phase-transfer session of 1,000 CTFs fsynced the WAL 0.55 times a
-// file; with 32, 0.24 (s2sd-bench -quick, strace -y).
-const eachConcurrency = 32
-
-// each runs fn for every job, eachConcurrency at a time, and waits for
-// them all.
-func each(jobs []*job, fn func(*job)) {
-	if len(jobs) == 1 {
-		fn(jobs[0])
-		return
-	}
-	sem := make(chan struct{}, eachConcurrency)
-	var wg sync.WaitGroup
-	for _, j := range jobs {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			fn(j)
-		})
-	}
-	wg.Wait()
 }
 
 // prepare finds a job's pending upload, or else decides its plan for
@@ -177,7 +161,9 @@ func (r *Router) begin(ctx context.Context, jobs []*job) {
 		fresh[0].err = err
 	} else {
 		r.log.Warn().Err(err).Int("files", len(fresh)).Msg("recording a routing batch's plans failed; recording each alone")
-		each(fresh, func(j *job) { j.up, _, j.err = r.ledger.BeginUpload(ctx, *j.fresh, j.audit) })
+		for _, j := range fresh {
+			j.up, _, j.err = r.ledger.BeginUpload(ctx, *j.fresh, j.audit)
+		}
 	}
 	for _, j := range fresh {
 		if j.err != nil {

@@ -25,9 +25,9 @@ var (
 const timeFormat = "2006-01-02T15:04:05.000000Z"
 
 // maxIdleConns is how many SQLite connections the ledger keeps open
-// between uses: the router's 32 jobs at once (delivery's
-// eachConcurrency) with room for the sessions and the mailer. Each keeps
-// at most SQLite's default 2 MiB page cache.
+// between uses: enough for the sessions' upload checks, the router and
+// the mailer at once. Each keeps at most SQLite's default 2 MiB page
+// cache.
 const maxIdleConns = 40
 
 // Ledger is an open ledger database.
