@@ -116,3 +116,17 @@ func cpuTime(b *testing.B) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkCheckUpload measures the OPEN pre-check of a CTF's name: the
+// sender's authority, the destination, and whether the name still waits
+// there.
+func BenchmarkCheckUpload(b *testing.B) {
+	r, _ := benchEnv(b)
+	who := Sender{Login: "a", Mailbox: "8231234", Role: routing.RoleSchool}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.CheckUpload(context.Background(), who, fmt.Sprintf("8231234_CTF_8232345_%03d.XML", i%1000)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -12,6 +12,7 @@ type boxState struct {
 	uploads map[string]*upload     // by client name
 	recent  map[string]sent        // by name
 	kept    map[string]*keptUpload // uploads into kept folders, by virtual path; see kept.go
+	pruneAt time.Time              // when recentLocked next drops expired entries
 }
 
 // sent is a file just acknowledged, kept visible read-only in /outbox for
@@ -42,13 +43,32 @@ func (b *boxes) get(box string) *boxState {
 	return s
 }
 
-// recentLocked returns the just-sent entry for name, dropping expired ones.
+// recentLocked returns the just-sent entry for name, if it has not
+// expired.
 func (s *boxState) recentLocked(name string, now time.Time) (sent, bool) {
+	if !now.Before(s.pruneAt) {
+		s.pruneLocked(now)
+	}
+	r, ok := s.recent[name]
+	if ok && !now.Before(r.expires) {
+		delete(s.recent, name)
+		return sent{}, false
+	}
+	return r, ok
+}
+
+// pruneInterval is how often recentLocked drops expired entries. Every
+// OPEN into /outbox asks for one name, and during a phase transfer the
+// outbox has thousands just sent: dropping on every call made the
+// transfer's OPENs quadratic.
+const pruneInterval = time.Second
+
+// pruneLocked drops the expired entries.
+func (s *boxState) pruneLocked(now time.Time) {
 	for n, r := range s.recent {
 		if !now.Before(r.expires) {
 			delete(s.recent, n)
 		}
 	}
-	r, ok := s.recent[name]
-	return r, ok
+	s.pruneAt = now.Add(pruneInterval)
 }

@@ -143,7 +143,7 @@ func (s *session) listFolder(t target) (listerAt, error) {
 			}
 		}
 		now := s.srv.now()
-		box.recentLocked("", now)
+		box.pruneLocked(now)
 		for name, r := range box.recent {
 			if !seen[name] {
 				seen[name] = true
