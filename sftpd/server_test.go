@@ -33,14 +33,14 @@ func (c testChecker) CheckUpload(who Identity, name string) (int64, error) {
 }
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	ledger *ledger.Ledger
 	hasher *auth.Hasher
 	srv    *Server
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()

@@ -31,6 +31,7 @@ type session struct {
 	log  zerolog.Logger
 
 	searches searchCache // recent Lost Pupil Database searches
+	spare    spareFile   // the next upload's staging file, made ahead
 }
 
 var (
@@ -75,6 +76,7 @@ func (s *session) cleanup() {
 		s.discard(u, "session ended before the upload completed")
 	}
 	s.keptCleanup()
+	s.dropSpare()
 }
 
 func (s *session) audit(event, object, detail string) {

@@ -180,7 +180,7 @@ func (s *session) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	if _, ok := box.recentLocked(t.name, s.srv.now()); ok {
 		return nil, alreadySent(t.name)
 	}
-	f, err := newStagingFile(s.srv.spool.Dir(s.view.box, spool.Staging))
+	f, err := s.stagingFile()
 	if err != nil {
 		return nil, clientError(s.logged(err))
 	}

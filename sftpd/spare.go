@@ -1,0 +1,74 @@
+package sftpd
+
+import (
+	"os"
+	"sync"
+
+	"github.com/s2sd/s2sd/spool"
+)
+
+// spareFile is an empty staging file a session makes ahead of its next
+// upload into /outbox, while the client is still sending the current one,
+// so that the next OPEN need not wait for the filesystem to create a
+// file. A phase transfer's OPENs come one after another in one session;
+// creating a file costs 60-400 µs on the ext4 without a journal that
+// s2sd-bench runs on (its inode allocator walks the inodes freed in the
+// last half minute), a tenth of a small file's acknowledgement.
+//
+// The session owns the goroutine that makes the spare and waits for it
+// when it ends, then removes an unused spare; a crash leaves at most one
+// empty file per session in staging, which start-up clears.
+type spareFile struct {
+	mu     sync.Mutex
+	f      *os.File
+	making bool
+	wg     sync.WaitGroup
+}
+
+// stagingFile returns a new staging file for an upload into the outbox:
+// the spare if there is one, otherwise one made now, and starts making
+// the next spare.
+func (s *session) stagingFile() (*os.File, error) {
+	dir := s.srv.spool.Dir(s.view.box, spool.Staging)
+	sp := &s.spare
+	sp.mu.Lock()
+	f := sp.f
+	sp.f = nil
+	start := !sp.making
+	sp.making = true
+	sp.mu.Unlock()
+	if start {
+		sp.wg.Go(func() {
+			next, err := newStagingFile(dir)
+			sp.mu.Lock()
+			defer sp.mu.Unlock()
+			sp.making = false
+			if err != nil {
+				return // the next OPEN makes its own, and reports why if it fails too
+			}
+			if sp.f != nil { // unreachable: only this goroutine fills it
+				next.Close()
+				os.Remove(next.Name())
+				return
+			}
+			sp.f = next
+		})
+	}
+	if f != nil {
+		return f, nil
+	}
+	return newStagingFile(dir)
+}
+
+// dropSpare waits for a spare being made and removes it: the session has
+// ended.
+func (s *session) dropSpare() {
+	s.spare.wg.Wait()
+	s.spare.mu.Lock()
+	defer s.spare.mu.Unlock()
+	if f := s.spare.f; f != nil {
+		f.Close()
+		os.Remove(f.Name())
+		s.spare.f = nil
+	}
+}
