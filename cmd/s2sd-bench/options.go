@@ -12,6 +12,10 @@ import (
 type options struct {
 	quick bool
 	s2sd  string // s2sd binary; empty builds it
+	// compare is a second s2sd binary the phase transfer measures too,
+	// alternating with the first, so that a change's before and after
+	// meet the same machine; empty for none.
+	compare string
 	keep  bool   // keep the temporary directory
 	out   string // also write the report here
 	only  string // comma-separated workloads to run; empty runs all
@@ -37,6 +41,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs.BoolVar(&o.quick, "quick", false, "smaller sizes, under 5 minutes: 256 MiB bulk, 20 zips, 1,000 CTFs, 200 idle sessions, 50 uploaders, no Go benchmarks")
 	fs.StringVar(&o.s2sd, "s2sd", "", "s2sd binary to measure (default: build ./cmd/s2sd)")
+	fs.StringVar(&o.compare, "compare", "", "a second s2sd binary: the phase transfer measures it too, in turn with the first and OpenSSH, and reports it beside them")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (servers' data, logs, perf data)")
 	fs.StringVar(&o.out, "out", "", "also write the markdown report to this file")
 	fs.StringVar(&o.only, "only", "", "run only these workloads, comma-separated: bulk, zips, phase, idle, uploaders, gobench")

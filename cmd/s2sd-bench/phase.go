@@ -15,6 +15,7 @@ import (
 // in parallel from different schools.
 type phaseMode struct {
 	sessions int
+	cmp      *phaseMode // the -compare binary's results (its s2sd fields); nil without it
 	// Results, one per repetition.
 	s2sdAcked, s2sdRouted, sshd, floor []time.Duration
 	s2sdCPU                            []time.Duration // s2sd's CPU time from the start until routed
@@ -31,10 +32,17 @@ type phaseMode struct {
 // routed_files_total reaches the count); OpenSSH's until sftp exits, the
 // last file written (not fsynced: sftp-server never fsyncs).
 func (b *bench) phase(ctx context.Context) error {
-	if err := b.s2.mailbox(ctx, bulkFrom); err != nil { // the LA, with copies on, as in production
-		return err
+	for _, s := range b.s2sds() {
+		if err := s.mailbox(ctx, bulkFrom); err != nil { // the LA, with copies on, as in production
+			return err
+		}
 	}
 	modes := []*phaseMode{{sessions: 1}, {sessions: b.o.parallel}}
+	if b.s2b != nil {
+		for _, m := range modes {
+			m.cmp = &phaseMode{sessions: m.sessions}
+		}
+	}
 	run := 0
 	for rep := range b.o.reps {
 		for _, m := range modes {
@@ -52,14 +60,24 @@ func (b *bench) phase(ctx context.Context) error {
 	return nil
 }
 
+// s2sds are the s2sd servers: the one measured and any -compare one.
+func (b *bench) s2sds() []*s2sdServer {
+	if b.s2b != nil {
+		return []*s2sdServer{b.s2, b.s2b}
+	}
+	return []*s2sdServer{b.s2}
+}
+
 // phaseFiles writes the CTFs of one run: n in all, from sessions
 // schools, over fresh destinations (a name stays taken while it waits).
 func (b *bench) phaseFiles(ctx context.Context, run, sessions, n int) (srcs []string, dirs []string, sizes []int, err error) {
 	var dests []string
 	for i := range (n + 999) / 1000 {
 		d := fmt.Sprintf("823%04d", 2000+run*10+i)
-		if err := b.s2.mailbox(ctx, d); err != nil {
-			return nil, nil, nil, err
+		for _, s := range b.s2sds() {
+			if err := s.mailbox(ctx, d); err != nil {
+				return nil, nil, nil, err
+			}
 		}
 		dests = append(dests, d)
 	}
@@ -68,8 +86,10 @@ func (b *bench) phaseFiles(ctx context.Context, run, sessions, n int) (srcs []st
 		if sessions > 1 {
 			src = fmt.Sprintf("823%04d", 1001+s)
 		}
-		if _, err := b.s2.user(ctx, src); err != nil {
-			return nil, nil, nil, err
+		for _, s := range b.s2sds() {
+			if _, err := s.user(ctx, src); err != nil {
+				return nil, nil, nil, err
+			}
 		}
 		dir := filepath.Join(b.tmp, "phase", fmt.Sprint(run), src)
 		sz, err := writeCTFs(dir, ctfPlan(src, dests, n/sessions), uint64(run*100+s))
@@ -88,48 +108,48 @@ func (b *bench) phaseRun(ctx context.Context, rep, run int, m *phaseMode) error 
 		return err
 	}
 	// No file the runs make is removed before the bench ends (see createCost).
-	s2sdRun := func() error {
-		before, err := b.s2.scrape(ctx)
+	s2sdRun := func(s2 *s2sdServer, m *phaseMode) error {
+		before, err := s2.scrape(ctx)
 		if err != nil {
 			return err
 		}
-		h0, err := b.s2.latencyHistogram(ctx)
+		h0, err := s2.latencyHistogram(ctx)
 		if err != nil {
 			return err
 		}
-		sw0, all0 := contextSwitches(b.s2.srv.pid()), machineSwitches()
+		sw0, all0 := contextSwitches(s2.srv.pid()), machineSwitches()
 		start := time.Now()
 		acked, err := b.sessions(ctx, len(srcs), func(i int) (time.Duration, error) {
-			return b.client.run(ctx, login{b.s2.port(), "b" + srcs[i]}, dirs[i], "cd /outbox", "mput *.XML")
+			return b.client.run(ctx, login{s2.port(), "b" + srcs[i]}, dirs[i], "cd /outbox", "mput *.XML")
 		})
 		if err != nil {
 			return err
 		}
-		b.progress("phase: %d CTFs, %d session(s): s2sd acked %v; waiting for routing", n, m.sessions, acked.Round(time.Millisecond))
-		at, err := b.s2.waitRouted(ctx, before[routedMetric]+float64(n), 30*time.Minute)
+		b.progress("phase: %d CTFs, %d session(s): %s acked %v; waiting for routing", n, m.sessions, s2.name(b), acked.Round(time.Millisecond))
+		at, err := s2.waitRouted(ctx, before[routedMetric]+float64(n), 30*time.Minute)
 		if err != nil {
 			return err
 		}
-		m.s2sdSwitches = append(m.s2sdSwitches, contextSwitches(b.s2.srv.pid())-sw0)
+		m.s2sdSwitches = append(m.s2sdSwitches, contextSwitches(s2.srv.pid())-sw0)
 		m.s2sdMachine = append(m.s2sdMachine, machineSwitches()-all0)
-		after, err := b.s2.scrape(ctx)
+		after, err := s2.scrape(ctx)
 		if err != nil {
 			return err
 		}
-		h1, err := b.s2.latencyHistogram(ctx)
+		h1, err := s2.latencyHistogram(ctx)
 		if err != nil {
 			return err
 		}
 		h := h1.since(h0)
 		m.s2sdCPU = append(m.s2sdCPU, time.Duration((after[cpuMetric]-before[cpuMetric])*float64(time.Second)))
-		lat, err := b.closeToInbox(dirs)
+		lat, err := closeToInbox(s2, dirs)
 		if err != nil {
 			return err
 		}
 		m.s2sdAcked, m.s2sdRouted = append(m.s2sdAcked, acked), append(m.s2sdRouted, at.Sub(start))
 		m.histP50, m.histP99 = append(m.histP50, h.quantile(0.5)), append(m.histP99, h.quantile(0.99))
 		m.fileP50, m.fileP99 = append(m.fileP50, percentile(lat, 50)), append(m.fileP99, percentile(lat, 99))
-		b.progress("phase: %d CTFs, %d session(s): s2sd acked %v, routed %v (latency p50 %v p99 %v)", n, m.sessions,
+		b.progress("phase: %d CTFs, %d session(s): %s acked %v, routed %v (latency p50 %v p99 %v)", n, m.sessions, s2.name(b),
 			acked.Round(time.Millisecond), at.Sub(start).Round(time.Millisecond), h.quantile(0.5).Round(time.Millisecond), h.quantile(0.99).Round(time.Millisecond))
 		return nil
 	}
@@ -151,7 +171,11 @@ func (b *bench) phaseRun(ctx context.Context, rep, run int, m *phaseMode) error 
 		b.progress("phase: %d CTFs, %d session(s): sshd written %v", n, m.sessions, d.Round(time.Millisecond))
 		return nil
 	}
-	if err := alternate(rep, s2sdRun, sshdRun); err != nil {
+	runs := []func() error{func() error { return s2sdRun(b.s2, m) }, sshdRun}
+	if b.s2b != nil {
+		runs = []func() error{func() error { return s2sdRun(b.s2, m) }, func() error { return s2sdRun(b.s2b, m.cmp) }, sshdRun}
+	}
+	if err := rotate(rep, runs...); err != nil {
 		return err
 	}
 	flushDirty()
@@ -192,7 +216,7 @@ func (b *bench) sessions(ctx context.Context, n int, f func(i int) (time.Duratio
 // the inbox (ctime, set by the rename and the LA copy's link). It is the
 // routing latency plus the acknowledgement's own fsyncs, per file, with
 // no bucketing.
-func (b *bench) closeToInbox(dirs []string) ([]time.Duration, error) {
+func closeToInbox(s2 *s2sdServer, dirs []string) ([]time.Duration, error) {
 	var ds []time.Duration
 	for _, dir := range dirs {
 		ents, err := os.ReadDir(dir)
@@ -202,7 +226,7 @@ func (b *bench) closeToInbox(dirs []string) ([]time.Duration, error) {
 		for _, e := range ents {
 			dst := e.Name()[12:19] // SSSSSSS_CTF_DDDDDDD_NNN.XML
 			var st unix.Stat_t
-			if err := unix.Stat(filepath.Join(b.s2.inbox(dst), e.Name()), &st); err != nil {
+			if err := unix.Stat(filepath.Join(s2.inbox(dst), e.Name()), &st); err != nil {
 				return nil, fmt.Errorf("routed file not in its inbox: %w", err)
 			}
 			ds = append(ds, time.Duration(st.Ctim.Nano()-st.Mtim.Nano()))

@@ -188,7 +188,24 @@ func (r *report) phase(n int, modes []*phaseMode) {
 			r.row(label+", until routed", ms(sr), ms(o), v, "≥ 0.8", met)
 		}
 		r.row(label+": routing latency p50 / p99", ms(median(m.histP50))+" / "+ms(median(m.histP99)), "", "", "", "")
-		r.section(fmt.Sprintf("Phase transfer: %d CTFs of 1–50 KB, %d session(s)", n, m.sessions),
+		var cmpLines []string
+		if c := m.cmp; c != nil {
+			cr, ca, cc := median(c.s2sdRouted), median(c.s2sdAcked), median(c.s2sdCPU)
+			r.row(label+", until routed, s2sd B (-compare)", ms(cr), ms(o), fmt.Sprintf("%.2f", o.Seconds()/cr.Seconds()), "", "")
+			if m.sessions == 1 {
+				r.row(label+": s2sd B's extra time per file over OpenSSH", ms(per(cr-o)), "fsync floor "+ms(per(fl)),
+					fmt.Sprintf("%.2f × floor", per(cr-o).Seconds()/per(fl).Seconds()), "", "")
+			}
+			r.row(label+": s2sd B's time and CPU over s2sd's", fmt.Sprintf("%.2f; CPU %.2f", cr.Seconds()/sr.Seconds(), cc.Seconds()/median(m.s2sdCPU).Seconds()), "", "", "", "")
+			cmpLines = []string{
+				fmt.Sprintf("| s2sd B, acked | %s | %s | %s |", all(c.s2sdAcked), ms(ca), ms(per(ca))),
+				fmt.Sprintf("| s2sd B, routed | %s | %s | %s |", all(c.s2sdRouted), ms(cr), ms(per(cr))),
+				fmt.Sprintf("| s2sd B, CPU time until routed | %s | %s | %s |", all(c.s2sdCPU), ms(cc), ms(per(cc))),
+				perFile("s2sd B, its context switches until routed", c.s2sdSwitches, n),
+				fmt.Sprintf("| routing latency p50 / p99, s2sd B histogram | %s / %s | | |", ms(median(c.histP50)), ms(median(c.histP99))),
+			}
+		}
+		lines := []string{
 			"OpenSSH `sftp -b` with `mput *.XML`, one session per sending school. s2sd: \"acked\" is until the",
 			"last `sftp` exits (every CLOSE answered, so every file fsynced in the outbox), \"routed\" until",
 			"`s2sd_routed_files_total` counts them all. OpenSSH: until the last `sftp` exits; `sftp-server`",
@@ -216,7 +233,10 @@ func (r *report) phase(n int, modes []*phaseMode) {
 			"1, 2.5, 5, 10 s...). \"Last write to inbox\" is exact per file: the routed file's ctime (its",
 			"rename into the inbox, and the LA copy's link) minus its mtime (its last WRITE, kept by the",
 			"renames); it adds the acknowledgement's fsyncs to the routing latency.",
-		)
+		}
+		at := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "| OpenSSH, written") })
+		lines = slices.Insert(lines, at, cmpLines...)
+		r.section(fmt.Sprintf("Phase transfer: %d CTFs of 1–50 KB, %d session(s)", n, m.sessions), lines...)
 	}
 }
 

@@ -19,6 +19,7 @@ type bench struct {
 	key    keyPair
 	client *openSSHClient
 	s2     *s2sdServer
+	s2b    *s2sdServer // the -compare binary; nil without it
 	sshd   *sshdServer
 	rep    *report
 	log    io.Writer
@@ -71,6 +72,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	defer func() { b.s2.stop() }()
+	if o.compare != "" {
+		if b.s2b, err = startS2SD(ctx, o.compare, filepath.Join(tmp, "s2sd-b"), b.key, o.bulkSize+mib); err != nil {
+			return err
+		}
+		defer func() { b.s2b.stop() }()
+	}
 
 	for _, w := range []struct {
 		name string
@@ -123,6 +130,19 @@ func alternate(rep int, s2sd, sshd func() error) error {
 	}
 	syscall.Sync()
 	return second()
+}
+
+// rotate runs one repetition of a measurement on each server, the first
+// server first in repetition 0, the second in repetition 1 and so on,
+// after flushing dirty pages so that none pays for another's writeback.
+func rotate(rep int, runs ...func() error) error {
+	for i := range runs {
+		syscall.Sync()
+		if err := runs[(rep+i)%len(runs)](); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // flushDirty flushes dirty pages between the upload and the download,

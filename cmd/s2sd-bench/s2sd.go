@@ -86,6 +86,15 @@ func startS2SD(ctx context.Context, bin, dir string, key keyPair, maxGeneric int
 	return s, nil
 }
 
+// name is how the report names the server: "s2sd", or "s2sd B" for the
+// -compare binary.
+func (s *s2sdServer) name(b *bench) string {
+	if s == b.s2b {
+		return "s2sd B"
+	}
+	return "s2sd"
+}
+
 func (s *s2sdServer) stop() { s.srv.stop(10 * time.Second) }
 
 func (s *s2sdServer) port() int {
