@@ -16,10 +16,10 @@ type options struct {
 	// alternating with the first, so that a change's before and after
 	// meet the same machine; empty for none.
 	compare string
-	keep  bool   // keep the temporary directory
-	out   string // also write the report here
-	only  string // comma-separated workloads to run; empty runs all
-	perf  bool   // profile the bulk case with perf
+	keep    bool   // keep the temporary directory
+	out     string // also write the report here
+	only    string // comma-separated workloads to run; empty runs all
+	perf    bool   // profile the bulk case with perf
 
 	reps      int   // alternating repetitions of each timed run
 	bulkSize  int64 // bytes of the bulk file
