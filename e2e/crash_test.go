@@ -566,8 +566,9 @@ func putFile(c *sftp.Client, name string, data []byte) error {
 	return h.Close()
 }
 
-// waitRouted waits up to 15s for every outbox and staging folder to be
-// empty and no upload to be pending.
+// waitRouted waits up to 15s for every outbox to be empty, every staging
+// folder to hold no upload (an open session's empty spare aside) and no
+// upload to be pending.
 func (d *daemon) waitRouted(t *testing.T) {
 	t.Helper()
 	db := openLedger(t, filepath.Join(d.data, "ledger.db"))
@@ -578,8 +579,13 @@ func (d *daemon) waitRouted(t *testing.T) {
 		}
 		var waiting []string
 		for p := range diskFiles(t, d.data) {
-			if strings.Contains(p, "/outbox/") || strings.Contains(p, "/.staging/") {
+			switch {
+			case strings.Contains(p, "/outbox/"):
 				waiting = append(waiting, p)
+			case strings.Contains(p, "/.staging/"):
+				if fi, err := os.Stat(filepath.Join(d.data, p)); err == nil && fi.Size() > 0 {
+					waiting = append(waiting, p) // not an open session's empty spare
+				}
 			}
 		}
 		if pending == 0 && len(waiting) == 0 {

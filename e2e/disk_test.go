@@ -38,6 +38,32 @@ func entries(t *testing.T, dir string) []string {
 	return names
 }
 
+// staged returns the uploads in a staging folder: every file but the
+// empty spare a session that has uploaded keeps ready for its next
+// upload (sftpd's spareFile). More than one empty file fails the test.
+func staged(t *testing.T, dir string) []string {
+	t.Helper()
+	var ups, spares []string
+	for _, n := range entries(t, dir) {
+		fi, err := os.Stat(filepath.Join(dir, n))
+		if errors.Is(err, os.ErrNotExist) {
+			continue // taken meanwhile
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() == 0 {
+			spares = append(spares, n)
+		} else {
+			ups = append(ups, n)
+		}
+	}
+	if len(spares) > 1 {
+		t.Fatalf("staging %s holds %d empty files %q, want at most one spare", dir, len(spares), spares)
+	}
+	return ups
+}
+
 // waitEntries waits up to a few seconds for a directory to hold exactly
 // want, and fails the test if it does not.
 func waitEntries(t *testing.T, dir string, want ...string) {

@@ -52,7 +52,7 @@ func TestWinSCPReplay(t *testing.T) {
 			// Closed but not renamed: the bytes wait in staging, and
 			// nothing is in the outbox for routing to see.
 			waitEntries(t, d.box(ampthill, "outbox"))
-			st := entries(t, staging)
+			st := staged(t, staging)
 			if len(st) != 1 {
 				t.Fatalf("staging holds %q before the rename, want the one upload", st)
 			}

@@ -106,7 +106,7 @@ func TestCrashDuringUpload(t *testing.T) {
 		"user": "ampthill", "password": password("ampthill"), "mode": "upload",
 		"name": partial, "file": d.localFile(t, partial, partialData),
 	}, func(string) {
-		st := entries(t, staging)
+		st := staged(t, staging)
 		if len(st) != 1 {
 			t.Fatalf("staging holds %q in the middle of the upload, want one file", st)
 		}
@@ -118,7 +118,7 @@ func TestCrashDuringUpload(t *testing.T) {
 	if s := r.get("close"); s.OK {
 		t.Errorf("closing the upload succeeded although the daemon was killed")
 	}
-	if st := entries(t, staging); len(st) != 1 {
+	if st := staged(t, staging); len(st) != 1 {
 		t.Errorf("before the restart staging holds %q, want the partial upload the crash left", st)
 	}
 
