@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/s2sd/s2sd/internal/ctftest"
 )
@@ -119,4 +120,58 @@ func dumpCTF(info *CTFInfo) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// allCharsSlow is allChars one character at a time, as it was before its
+// eight-byte check: the reference for TestAllChars and FuzzAllChars.
+func allCharsSlow(b []byte) bool {
+	for len(b) > 0 {
+		if b[0] < utf8.RuneSelf {
+			if b[0] < 0x20 && !isXMLSpace(b[0]) {
+				return false
+			}
+			b = b[1:]
+			continue
+		}
+		r, n := utf8.DecodeRune(b)
+		if !xmlChar(r) {
+			return false
+		}
+		b = b[n:]
+	}
+	return true
+}
+
+// Every byte value at every offset of a word, between printable ASCII
+// and after it, gets allChars's answer right.
+func TestAllChars(t *testing.T) {
+	for v := range 256 {
+		for at := range 24 {
+			for _, fill := range []byte{'a', 0x7f, ' '} {
+				b := bytes.Repeat([]byte{fill}, 24)
+				b[at] = byte(v)
+				for _, n := range []int{at + 1, 24} {
+					if got, want := allChars(b[:n]), allCharsSlow(b[:n]); got != want {
+						t.Fatalf("allChars(%q) = %v, want %v", b[:n], got, want)
+					}
+				}
+			}
+		}
+	}
+	for _, s := range []string{"", "plain text of a CTF, long enough", "tab\there", "é and ü in names", "\uFFFE", "\U0001F600 emoji", "a\x00b", "\xff\xfe", "12345678\x1f", "1234567\xc3\xa9"} {
+		if got, want := allChars([]byte(s)), allCharsSlow([]byte(s)); got != want {
+			t.Errorf("allChars(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func FuzzAllChars(f *testing.F) {
+	for _, s := range []string{"", "plain text, more than eight bytes", "a\tb\nc\rd", "é\U0001F600", "\x00\x1f\x7f\x80", "\xed\xa0\x80"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := allChars(b), allCharsSlow(b); got != want {
+			t.Fatalf("allChars(%q) = %v, want %v", b, got, want)
+		}
+	})
 }
