@@ -728,3 +728,32 @@ func TestBatchFinishFallsBack(t *testing.T) {
 		t.Fatalf("notices:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestAcknowledgedKeepsPendingPlan: a file a session acknowledges under
+// a name whose plan a crash left pending (recorded, nothing moved) is
+// routed by that plan, once, though the router does not look for the
+// plan before deciding (BeginUpload keeps it).
+func TestAcknowledgedKeepsPendingPlan(t *testing.T) {
+	e := newEnv(t)
+	name := "8231234_CTF_8232345_012.XML"
+	e.drop("8231234", name, ctftest.Between("8231234", "8232345"))
+	src := e.path("spool", "8231234", "outbox", name)
+	p, size, sum, err := e.router.decide(ctx(), newLookups(e.ledger), key{"8231234", name}, *school, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, err := e.ledger.BeginUpload(ctx(), ledger.Upload{Box: "8231234", Name: name, Login: "ampthill",
+		Size: size, SHA256: sum, ReceivedAt: e.now, Plan: p.encode()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.route("8231234", name, school)
+	ups, _ := e.ledger.Uploads(ctx())
+	if len(ups) != 1 || ups[0].ID != first.ID || ups[0].Outcome != ledger.UploadRouted {
+		t.Fatalf("uploads %+v, want only upload %d, routed", ups, first.ID)
+	}
+	if ts, _ := e.ledger.Transfers(ctx(), ledger.TransferFilter{}); len(ts) != 1 || ts[0].Path != p.DestPath {
+		t.Fatalf("transfers %+v, want one at %s", ts, p.DestPath)
+	}
+	e.read("spool", "8232345", "inbox", name)
+}

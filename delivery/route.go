@@ -80,18 +80,25 @@ func (r *Router) routeBatch(ctx context.Context, jobs []*job) {
 // begin to record.
 func (r *Router) prepare(ctx context.Context, lk *lookups, j *job) error {
 	k, who := j.k, j.who
-	up, ok, err := r.ledger.PendingUpload(ctx, k.box, k.name)
-	if err != nil {
-		return err
-	}
-	if ok {
-		j.up = up
-		j.p, err = decodePlan(up.Plan)
+	// A file a session has just acknowledged (who given) has its plan
+	// looked for by BeginUpload, which keeps one a crash left pending;
+	// looking first saves deciding again only for the files found at
+	// start-up or by the watcher, which may be such leftovers.
+	if who == nil {
+		up, ok, err := r.ledger.PendingUpload(ctx, k.box, k.name)
 		if err != nil {
-			return fmt.Errorf("upload %d has an unreadable plan: %w", up.ID, err)
+			return err
 		}
-		return nil
+		if ok {
+			j.up = up
+			j.p, err = decodePlan(up.Plan)
+			if err != nil {
+				return fmt.Errorf("upload %d has an unreadable plan: %w", up.ID, err)
+			}
+			return nil
+		}
 	}
+	var err error
 	src := r.cfg.abs(spoolRel(k.box, spool.Outbox, k.name))
 	if _, err := os.Lstat(src); errors.Is(err, os.ErrNotExist) {
 		j.done = true
