@@ -50,7 +50,7 @@ func (r *Router) check(ctx context.Context, lk *lookups, who Sender, name string
 		}
 		return d, nil
 	}
-	m, err := lk.mailbox(ctx, n.Dest.Value)
+	m, waiting, err := lk.mailboxWaiting(ctx, n.Dest.Value, name)
 	if errors.Is(err, ledger.ErrNotFound) {
 		return destination{}, fmt.Errorf("destination %s is not a known establishment: check the DfE number or LA code", n.Dest)
 	}
@@ -70,9 +70,10 @@ func (r *Router) check(ctx context.Context, lk *lookups, who Sender, name string
 		return destination{}, fmt.Errorf("destination %s is not a valid code: ask the service desk", m.Code)
 	}
 	d.mailbox = m
-	waiting, err := r.ledger.Waiting(ctx, m.Code, name)
-	if err != nil {
-		return destination{}, err
+	if d.redirect { // waiting was asked of the closed mailbox
+		if waiting, err = r.ledger.Waiting(ctx, m.Code, name); err != nil {
+			return destination{}, err
+		}
 	}
 	if !waiting {
 		_, serr := os.Lstat(r.cfg.abs(spoolRel(m.Code, spool.Inbox, name)))

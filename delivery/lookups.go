@@ -37,6 +37,23 @@ func (lk *lookups) addresses(ctx context.Context, code string) ([]string, error)
 	return lk.addrs.get(code, func() ([]string, error) { return lk.l.MailboxAddresses(ctx, code) })
 }
 
+// mailboxWaiting is mailbox, and whether name still waits there
+// (ledger.Waiting): in one query when the mailbox is not known yet, as at
+// an OPEN's pre-check.
+func (lk *lookups) mailboxWaiting(ctx context.Context, code, name string) (ledger.Mailbox, bool, error) {
+	var waiting, asked bool
+	m, err := lk.mailboxes.get(code, func() (ledger.Mailbox, error) {
+		m, w, err := lk.l.MailboxWaiting(ctx, code, name)
+		waiting, asked = w, true
+		return m, err
+	})
+	if err != nil || asked {
+		return m, waiting, err
+	}
+	waiting, err = lk.l.Waiting(ctx, code, name)
+	return m, waiting, err
+}
+
 func (lk *lookups) user(ctx context.Context, login string) (ledger.User, error) {
 	return lk.users.get(login, func() (ledger.User, error) { return lk.l.User(ctx, login) })
 }

@@ -230,6 +230,30 @@ func (l *Ledger) Waiting(ctx context.Context, dest, name string) (bool, error) {
 	return n > 0, err
 }
 
+// MailboxWaiting is Mailbox and Waiting for the same code in one query,
+// as the OPEN pre-check of every upload asks both of its destination.
+func (l *Ledger) MailboxWaiting(ctx context.Context, code, name string) (Mailbox, bool, error) {
+	var waiting bool
+	m, err := scanMailbox(rowScanner(func(dest ...any) error {
+		return l.db.QueryRowContext(ctx, mailboxWaitingSQL, name, code).Scan(append(dest, &waiting)...)
+	}))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Mailbox{}, false, fmt.Errorf("mailbox %s: %w", code, ErrNotFound)
+	}
+	return m, waiting, err
+}
+
+// mailboxWaitingSQL is MailboxWaiting's query: the mailbox by its key,
+// and waitingSQL's lookup in transfers_waiting.
+const mailboxWaitingSQL = `SELECT ` + mailboxColumns + `, EXISTS (SELECT 1 FROM transfers
+	WHERE dest = mailboxes.code AND name = ? COLLATE NOCASE AND removed_at IS NULL) FROM mailboxes WHERE code = ?`
+
+// rowScanner turns a function into a scanner, for a scan function that
+// must read more columns than it knows.
+type rowScanner func(dest ...any) error
+
+func (f rowScanner) Scan(dest ...any) error { return f(dest...) }
+
 // waitingSQL is Waiting's query, which transfers_waiting answers.
 const waitingSQL = `SELECT COUNT(*) FROM transfers WHERE dest = ? AND name = ? COLLATE NOCASE AND removed_at IS NULL`
 
