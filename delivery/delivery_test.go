@@ -2,6 +2,8 @@ package delivery
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -756,4 +758,35 @@ func TestAcknowledgedKeepsPendingPlan(t *testing.T) {
 		t.Fatalf("transfers %+v, want one at %s", ts, p.DestPath)
 	}
 	e.read("spool", "8232345", "inbox", name)
+}
+
+// TestRouteRecordsSizeAndHash: a file small enough to be read once into
+// memory and one read as a stream are each recorded with their exact
+// size and SHA-256, and validated.
+func TestRouteRecordsSizeAndHash(t *testing.T) {
+	e := newEnv(t)
+	for i, pupils := range []int{1, 5000} { // about 1 KB; over smallFile
+		name := fmt.Sprintf("8231234_CTF_8232345_%03d.XML", 30+i)
+		body := ctftest.CTF(ctftest.Options{SourceLEA: "823", SourceEstab: "1234", DestLEA: "823", DestEstab: "2345", Serial: 30 + i, Pupils: pupils})
+		if pupils > 1 && len(body) <= smallFile {
+			t.Fatalf("the large CTF is %d bytes, not over %d", len(body), smallFile)
+		}
+		e.drop("8231234", name, body)
+		e.route("8231234", name, school)
+		ts, err := e.ledger.Transfers(ctx(), ledger.TransferFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256([]byte(body))
+		var got *ledger.Transfer
+		for i := range ts {
+			if ts[i].Name == name {
+				got = &ts[i]
+			}
+		}
+		if got == nil || got.Size != int64(len(body)) || got.SHA256 != hex.EncodeToString(sum[:]) || got.Pupils != pupils {
+			t.Fatalf("%s (%d bytes): transfer %+v; want size %d, sha256 %x, %d pupils", name, len(body), got, len(body), sum, pupils)
+		}
+		e.read("spool", "8232345", "inbox", name)
+	}
 }

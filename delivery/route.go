@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -182,6 +183,9 @@ func (r *Router) begin(ctx context.Context, jobs []*job) {
 	}
 }
 
+// smallFile is the largest file decide reads whole into memory.
+const smallFile = 1 << 20
+
 // decide validates a file and plans where it goes.
 func (r *Router) decide(ctx context.Context, lk *lookups, k key, who Sender, src string) (plan, int64, string, error) {
 	f, err := os.Open(src)
@@ -189,12 +193,27 @@ func (r *Router) decide(ctx context.Context, lk *lookups, k key, who Sender, src
 		return plan{}, 0, "", err
 	}
 	defer f.Close()
-	h := sha256.New()
-	size, err := io.Copy(h, f)
-	if err != nil {
-		return plan{}, 0, "", err
+	// A small file, a CTF as MIS software sends, is read once, hashed
+	// and validated from memory; a larger one is hashed as it is read,
+	// and read again to validate.
+	var data []byte
+	var size int64
+	var sum string
+	if fi, err := f.Stat(); err == nil && fi.Size() <= smallFile {
+		buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+		if _, err := buf.ReadFrom(f); err != nil {
+			return plan{}, 0, "", err
+		}
+		data, size = buf.Bytes(), int64(buf.Len())
+		h := sha256.Sum256(data)
+		sum = hex.EncodeToString(h[:])
+	} else {
+		h := sha256.New()
+		if size, err = io.Copy(h, f); err != nil {
+			return plan{}, 0, "", err
+		}
+		sum = hex.EncodeToString(h.Sum(nil))
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
 	reject := func(reasons ...string) (plan, int64, string, error) {
 		return plan{Reject: true, Reasons: reasons, DestPath: spoolRel(k.box, spool.Rejected, k.name)}, size, sum, nil
 	}
@@ -216,10 +235,15 @@ func (r *Router) decide(ctx context.Context, lk *lookups, k key, who Sender, src
 		Addressed: n.Dest.Value, Dest: d.dest.Value, DestLA: d.dest.LA, Lost: n.IsLost(),
 	}
 	if n.IsXML() {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
+		opts := routing.CTFOptions{MaxSize: r.cfg.Limits.CTFMax, Admissions: n.Dest.Kind == routing.KindLAAdmissions || n.Source.Kind == routing.KindLAAdmissions}
+		var info *routing.CTFInfo
+		if data != nil {
+			info, err = routing.ReadCTFData(data, opts)
+		} else if _, err = f.Seek(0, io.SeekStart); err == nil {
+			info, err = routing.ReadCTF(f, opts)
+		} else {
 			return plan{}, 0, "", err
 		}
-		info, err := routing.ReadCTF(f, routing.CTFOptions{MaxSize: r.cfg.Limits.CTFMax, Admissions: n.Dest.Kind == routing.KindLAAdmissions || n.Source.Kind == routing.KindLAAdmissions})
 		if err != nil {
 			return reject(err.Error())
 		}

@@ -87,15 +87,29 @@ func ReadCTF(r io.Reader, opts CTFOptions) (*CTFInfo, error) {
 		return nil, &CTFError{Reason: "the file could not be read", Err: err}
 	}
 	if int64(len(data)) <= limit {
-		c := newCTFReader(opts)
-		if c.scan(data) {
-			return c.info, nil
-		}
-		r = bytes.NewReader(data)
-	} else {
-		r = io.MultiReader(bytes.NewReader(data), r)
+		return readCTF(data, opts)
 	}
-	return decodeCTF(r, opts)
+	return decodeCTF(io.MultiReader(bytes.NewReader(data), r), opts)
+}
+
+// ReadCTFData is ReadCTF of a file already read into memory, as routing
+// reads a small file once to hash and validate it.
+func ReadCTFData(data []byte, opts CTFOptions) (*CTFInfo, error) {
+	opts = opts.withDefaults()
+	if int64(len(data)) <= min(scanMax, opts.MaxSize) {
+		return readCTF(data, opts)
+	}
+	return decodeCTF(bytes.NewReader(data), opts)
+}
+
+// readCTF reads data, at most scanMax bytes, with the quick scanner, or
+// with encoding/xml where the scanner does not take it.
+func readCTF(data []byte, opts CTFOptions) (*CTFInfo, error) {
+	c := newCTFReader(opts)
+	if c.scan(data) {
+		return c.info, nil
+	}
+	return decodeCTF(bytes.NewReader(data), opts)
 }
 
 func newCTFReader(opts CTFOptions) *ctfReader {

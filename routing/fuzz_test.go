@@ -3,6 +3,7 @@ package routing
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -69,7 +70,8 @@ func FuzzParseName(f *testing.F) {
 
 // FuzzReadCTF checks that ReadCTF never panics, that its memory is bounded
 // (it refuses input over MaxSize and keeps no text over MaxText), and that
-// ValidateCTF copes with whatever ReadCTF returns.
+// ValidateCTF copes with whatever ReadCTF returns; and that ReadCTFData
+// returns what ReadCTF does.
 func FuzzReadCTF(f *testing.F) {
 	las := testLAs(f)
 	f.Add([]byte(minimalCTF("<Header/>")))
@@ -85,6 +87,11 @@ func FuzzReadCTF(f *testing.F) {
 	now := time.Date(2025, 7, 14, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		info, err := ReadCTF(bytes.NewReader(data), opts)
+		// ReadCTFData, which routing uses for small files, answers the same.
+		dinfo, derr := ReadCTFData(data, opts)
+		if fmt.Sprint(err) != fmt.Sprint(derr) || !reflect.DeepEqual(info, dinfo) {
+			t.Fatalf("ReadCTF: %+v, %v\nReadCTFData: %+v, %v", info, err, dinfo, derr)
+		}
 		if err != nil {
 			var ce *CTFError
 			if !errors.As(err, &ce) || ce.Reason == "" {
