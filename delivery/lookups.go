@@ -3,7 +3,6 @@ package delivery
 import (
 	"context"
 	"errors"
-	"sync"
 
 	"github.com/s2sd/s2sd/ledger"
 )
@@ -58,37 +57,25 @@ func (lk *lookups) user(ctx context.Context, login string) (ledger.User, error) 
 	return lk.users.get(login, func() (ledger.User, error) { return lk.l.User(ctx, login) })
 }
 
-// memo keeps one answer per key. Concurrent callers asking for the same
-// key wait for the first one's answer rather than all asking.
-type memo[V any] struct {
-	mu sync.Mutex
-	m  map[string]*answer[V]
-}
+// memo keeps one answer per key. A lookups serves one goroutine: the
+// router prepares and finishes a batch's files one after another.
+type memo[V any] map[string]answer[V]
 
 type answer[V any] struct {
-	once sync.Once
-	v    V
-	err  error
+	v   V
+	err error
 }
 
 func (m *memo[V]) get(key string, look func() (V, error)) (V, error) {
-	m.mu.Lock()
-	if m.m == nil {
-		m.m = make(map[string]*answer[V])
+	if a, ok := (*m)[key]; ok {
+		return a.v, a.err
 	}
-	a := m.m[key]
-	if a == nil {
-		a = &answer[V]{}
-		m.m[key] = a
-	}
-	m.mu.Unlock()
-	a.once.Do(func() { a.v, a.err = look() })
-	if a.err != nil && !errors.Is(a.err, ledger.ErrNotFound) {
-		m.mu.Lock()
-		if m.m[key] == a {
-			delete(m.m, key)
+	v, err := look()
+	if err == nil || errors.Is(err, ledger.ErrNotFound) {
+		if *m == nil {
+			*m = memo[V]{}
 		}
-		m.mu.Unlock()
+		(*m)[key] = answer[V]{v, err}
 	}
-	return a.v, a.err
+	return v, err
 }
