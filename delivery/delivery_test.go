@@ -371,22 +371,15 @@ func TestNotices(t *testing.T) {
 	e.router.Downloaded(ctx, who, "8232345", "inbox", good, true)
 	e.router.Downloaded(ctx, who, "8232345", "inbox", good, true) // a re-download tells nobody
 
-	ms, err := e.ledger.Mails(ctx, ledger.MailFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, m := range ms {
-		got = append(got, m.Kind+" "+strings.Join(m.To, ","))
-	}
-	want := []string{
+	sameLines(t, "notices", outboxLines(t, e, func(m ledger.Mail) string { return m.Kind + " " + strings.Join(m.To, ",") }), []string{
 		"confirmation 8231234@example.sch.uk,staff@ampthill.example.sch.uk",
 		"file-waiting 8232345@example.sch.uk",
 		"validation-failed 8231234@example.sch.uk,staff@ampthill.example.sch.uk",
 		"collected 8231234@example.sch.uk,staff@ampthill.example.sch.uk",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("notices:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	})
+	ms, err := e.ledger.Mails(ctx, ledger.MailFilter{})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if kicks != 3 {
 		t.Fatalf("mail worker kicked %d times, want 3", kicks)
@@ -622,6 +615,29 @@ func TestCloseRoutesGatheredBatch(t *testing.T) {
 	}
 }
 
+// outboxLines returns a line for each mail in the ledger's outbox, in
+// order, as line makes it.
+func outboxLines(t *testing.T, e *env, line func(ledger.Mail) string) []string {
+	t.Helper()
+	ms, err := e.ledger.Mails(context.Background(), ledger.MailFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range ms {
+		out = append(out, line(m))
+	}
+	return out
+}
+
+// sameLines fails the test unless got and want hold the same lines.
+func sameLines(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("%s:\n%s\nwant:\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // TestBatchNoticesGathered: a batch's files from one sender tell each
 // recipient once, listing the files, in the transaction that routes them;
 // a rejected file still gets its own notice.
@@ -643,22 +659,15 @@ func TestBatchNoticesGathered(t *testing.T) {
 			t.Fatalf("%s: %v", j.k.name, j.err)
 		}
 	}
-	ms, err := e.ledger.Mails(ctx(), ledger.MailFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, m := range ms {
-		got = append(got, m.Kind+" "+strings.Join(m.To, ",")+" "+m.Subject)
-	}
-	want := []string{
+	sameLines(t, "notices", outboxLines(t, e, func(m ledger.Mail) string { return m.Kind + " " + strings.Join(m.To, ",") + " " + m.Subject }), []string{
 		"validation-failed 8231234@example.sch.uk S2S: 8231234_CTF_8232345_014.XML was not sent: it failed validation",
 		"confirmation 8231234@example.sch.uk S2S: 3 files sent",
 		"file-waiting 8232345@example.sch.uk S2S: 2 files waiting from 8231234 Ampthill",
 		"file-waiting 6602001@example.sch.uk S2S: file waiting from 8231234 Ampthill",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("notices:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	})
+	ms, err := e.ledger.Mails(ctx(), ledger.MailFilter{})
+	if err != nil {
+		t.Fatal(err)
 	}
 	wantLines := []string{
 		"2 files from 8231234 Ampthill are waiting in your S2S inbox:",
@@ -714,21 +723,14 @@ func TestBatchFinishFallsBack(t *testing.T) {
 	if strings.Join(routed, " ") != names[0]+" "+names[2] {
 		t.Fatalf("transfers %q, want %s and %s", routed, names[0], names[2])
 	}
-	ms, _ := e.ledger.Mails(ctx(), ledger.MailFilter{})
-	var got []string
-	for _, m := range ms {
-		got = append(got, m.Subject)
-	}
+	got := outboxLines(t, e, func(m ledger.Mail) string { return m.Subject })
 	sort.Strings(got)
-	want := []string{
+	sameLines(t, "notices", got, []string{
 		"S2S: 8231234_CTF_8232345_021.XML sent to 8232345 Biggleswade",
 		"S2S: 8231234_CTF_8232345_023.XML sent to 8232345 Biggleswade",
 		"S2S: file waiting from 8231234 Ampthill",
 		"S2S: file waiting from 8231234 Ampthill",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("notices:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	})
 }
 
 // TestAcknowledgedKeepsPendingPlan: a file a session acknowledges under
@@ -788,5 +790,35 @@ func TestRouteRecordsSizeAndHash(t *testing.T) {
 			t.Fatalf("%s (%d bytes): transfer %+v; want size %d, sha256 %x, %d pupils", name, len(body), got, len(body), sum, pupils)
 		}
 		e.read("spool", "8232345", "inbox", name)
+	}
+}
+
+// TestBatchBeginFallsBack: when one file's plan cannot be recorded, the
+// batch's transaction fails, and each plan is then recorded alone, so
+// that the others are routed.
+func TestBatchBeginFallsBack(t *testing.T) {
+	e := newEnv(t)
+	names := []string{"8231234_CTF_8232345_051.XML", "8231234_CTF_8232345_052.XML", "8231234_CTF_8232345_053.XML"}
+	var jobs []*job
+	for _, n := range names {
+		e.drop("8231234", n, ctftest.Between("8231234", "8232345"))
+		jobs = append(jobs, &job{k: key{"8231234", n}, who: school})
+	}
+	if err := e.ledger.Exec(ctx(), `CREATE TRIGGER refuse_052 BEFORE INSERT ON uploads WHEN NEW.name = '`+names[1]+`'
+		BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`); err != nil {
+		t.Fatal(err)
+	}
+	e.router.routeBatch(ctx(), jobs)
+	if jobs[0].err != nil || jobs[2].err != nil {
+		t.Fatalf("the others failed: %v, %v", jobs[0].err, jobs[2].err)
+	}
+	if jobs[1].err == nil || !strings.Contains(jobs[1].err.Error(), "refused by the test") {
+		t.Fatalf("the refused file: %v", jobs[1].err)
+	}
+	e.read("spool", "8232345", "inbox", names[0])
+	e.read("spool", "8232345", "inbox", names[2])
+	e.read("spool", "8231234", "outbox", names[1]) // left to be routed at the next start
+	if ups, _ := e.ledger.Uploads(ctx()); len(ups) != 2 {
+		t.Fatalf("%d uploads recorded, want 2", len(ups))
 	}
 }

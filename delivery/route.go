@@ -91,12 +91,7 @@ func (r *Router) prepare(ctx context.Context, lk *lookups, j *job) error {
 			return err
 		}
 		if ok {
-			j.up = up
-			j.p, err = decodePlan(up.Plan)
-			if err != nil {
-				return fmt.Errorf("upload %d has an unreadable plan: %w", up.ID, err)
-			}
-			return nil
+			return j.recorded(up)
 		}
 	}
 	var err error
@@ -161,26 +156,32 @@ func (r *Router) begin(ctx context.Context, jobs []*job) {
 		}
 		return nil
 	})
-	if err == nil {
-		for i, j := range fresh {
-			j.up = ups[i]
-		}
-	} else if len(fresh) == 1 {
+	switch {
+	case err == nil:
+	case len(fresh) == 1:
 		fresh[0].err = err
-	} else {
+	default:
 		r.log.Warn().Err(err).Int("files", len(fresh)).Msg("recording a routing batch's plans failed; recording each alone")
-		for _, j := range fresh {
-			j.up, _, j.err = r.ledger.BeginUpload(ctx, *j.fresh, j.audit)
+		for i, j := range fresh {
+			ups[i], _, j.err = r.ledger.BeginUpload(ctx, *j.fresh, j.audit)
 		}
 	}
-	for _, j := range fresh {
-		if j.err != nil {
-			continue
-		}
-		if j.p, j.err = decodePlan(j.up.Plan); j.err != nil {
-			j.err = fmt.Errorf("upload %d has an unreadable plan: %w", j.up.ID, j.err)
+	for i, j := range fresh {
+		if j.err == nil {
+			j.err = j.recorded(ups[i])
 		}
 	}
+}
+
+// recorded makes up, the ledger's record of a job's upload, the job's, and
+// its plan the one to carry out.
+func (j *job) recorded(up ledger.Upload) error {
+	p, err := decodePlan(up.Plan)
+	if err != nil {
+		return fmt.Errorf("upload %d has an unreadable plan: %w", up.ID, err)
+	}
+	j.up, j.p = up, p
+	return nil
 }
 
 // smallFile is the largest file decide reads whole into memory.
