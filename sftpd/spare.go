@@ -43,15 +43,9 @@ func (s *session) stagingFile() (*os.File, error) {
 			sp.mu.Lock()
 			defer sp.mu.Unlock()
 			sp.making = false
-			if err != nil {
-				return // the next OPEN makes its own, and reports why if it fails too
+			if err == nil { // else the next OPEN makes its own, and reports why if it fails too
+				sp.f = next // empty: only this goroutine fills it, and one runs at a time
 			}
-			if sp.f != nil { // unreachable: only this goroutine fills it
-				next.Close()
-				os.Remove(next.Name())
-				return
-			}
-			sp.f = next
 		})
 	}
 	if f != nil {
