@@ -22,8 +22,7 @@ func FilesWaiting(ns []FileWaitingNotice) Message {
 	if len(ns) == 1 {
 		return FileWaiting(ns[0])
 	}
-	ns = slices.Clone(ns)
-	slices.SortFunc(ns, func(a, b FileWaitingNotice) int { return strings.Compare(a.FileName, b.FileName) })
+	ns = byFileName(ns, func(n FileWaitingNotice) string { return n.FileName })
 	n := ns[0]
 	var b body
 	b.line("%d files from %s are waiting in your S2S inbox:", len(ns), n.Sender)
@@ -64,8 +63,7 @@ func Confirmations(ns []ConfirmationNotice) Message {
 	if len(ns) == 1 {
 		return Confirmation(ns[0])
 	}
-	ns = slices.Clone(ns)
-	slices.SortFunc(ns, func(a, b ConfirmationNotice) int { return strings.Compare(a.FileName, b.FileName) })
+	ns = byFileName(ns, func(n ConfirmationNotice) string { return n.FileName })
 	n := ns[0]
 	var b body
 	b.line("Your %d files were accepted:", len(ns))
@@ -118,4 +116,11 @@ func Confirmations(ns []ConfirmationNotice) Message {
 		subj += fmt.Sprintf(", %d with warnings", warned)
 	}
 	return Message{Kind: KindConfirmation, To: recipients(n.To), Subject: subj, Body: b.done()}
+}
+
+// byFileName returns a copy of notices, sorted by the file each is about.
+func byFileName[N any](ns []N, file func(N) string) []N {
+	ns = slices.Clone(ns)
+	slices.SortFunc(ns, func(a, b N) int { return strings.Compare(file(a), file(b)) })
+	return ns
 }
