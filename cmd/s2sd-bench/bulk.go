@@ -107,7 +107,7 @@ func (b *bench) bulk(ctx context.Context) error {
 		return nil
 	}
 	for rep := range b.o.reps {
-		if err := alternate(rep, func() error { return s2sdRun(rep, true) }, func() error { return sshdRun(rep, true) }); err != nil {
+		if err := rotate(rep, func() error { return s2sdRun(rep, true) }, func() error { return sshdRun(rep, true) }); err != nil {
 			return err
 		}
 	}
@@ -205,7 +205,7 @@ func (b *bench) zips(ctx context.Context) error {
 			b.progress("zips: sshd written %v", d.Round(time.Millisecond))
 			return nil
 		}
-		if err := alternate(rep, s2sdRun, sshdRun); err != nil {
+		if err := rotate(rep, s2sdRun, sshdRun); err != nil {
 			return err
 		}
 		for _, n := range names {

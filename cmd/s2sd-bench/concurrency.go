@@ -94,7 +94,7 @@ type idleResult struct {
 // s2sd (so that its peak RSS is theirs, not the bulk case's) and to
 // sshd, and reads the memory each holds.
 func (b *bench) idle(ctx context.Context) error {
-	s2, err := startS2SD(ctx, b.bin, filepath.Join(b.tmp, "s2sd-idle"), b.key, 10*mib)
+	s2, err := startS2SD(ctx, "s2sd", b.bin, filepath.Join(b.tmp, "s2sd-idle"), b.key, 10*mib)
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ type uploadResult struct {
 // uploaders connects N sessions to a fresh s2sd, then lets them all
 // upload CTFs at once, and checks that every file arrives in its inbox.
 func (b *bench) uploaders(ctx context.Context) error {
-	s2, err := startS2SD(ctx, b.bin, filepath.Join(b.tmp, "s2sd-uploaders"), b.key, 10*mib)
+	s2, err := startS2SD(ctx, "s2sd", b.bin, filepath.Join(b.tmp, "s2sd-uploaders"), b.key, 10*mib)
 	if err != nil {
 		return err
 	}

@@ -125,7 +125,7 @@ func (b *bench) phaseRun(ctx context.Context, rep, run int, m *phaseMode) error 
 		if err != nil {
 			return err
 		}
-		b.progress("phase: %d CTFs, %d session(s): %s acked %v; waiting for routing", n, m.sessions, s2.name(b), acked.Round(time.Millisecond))
+		b.progress("phase: %d CTFs, %d session(s): %s acked %v; waiting for routing", n, m.sessions, s2.name, acked.Round(time.Millisecond))
 		at, err := s2.waitRouted(ctx, before[routedMetric]+float64(n), 30*time.Minute)
 		if err != nil {
 			return err
@@ -149,7 +149,7 @@ func (b *bench) phaseRun(ctx context.Context, rep, run int, m *phaseMode) error 
 		m.s2sdAcked, m.s2sdRouted = append(m.s2sdAcked, acked), append(m.s2sdRouted, at.Sub(start))
 		m.histP50, m.histP99 = append(m.histP50, h.quantile(0.5)), append(m.histP99, h.quantile(0.99))
 		m.fileP50, m.fileP99 = append(m.fileP50, percentile(lat, 50)), append(m.fileP99, percentile(lat, 99))
-		b.progress("phase: %d CTFs, %d session(s): %s acked %v, routed %v (latency p50 %v p99 %v)", n, m.sessions, s2.name(b),
+		b.progress("phase: %d CTFs, %d session(s): %s acked %v, routed %v (latency p50 %v p99 %v)", n, m.sessions, s2.name,
 			acked.Round(time.Millisecond), at.Sub(start).Round(time.Millisecond), h.quantile(0.5).Round(time.Millisecond), h.quantile(0.99).Round(time.Millisecond))
 		return nil
 	}
@@ -171,10 +171,11 @@ func (b *bench) phaseRun(ctx context.Context, rep, run int, m *phaseMode) error 
 		b.progress("phase: %d CTFs, %d session(s): sshd written %v", n, m.sessions, d.Round(time.Millisecond))
 		return nil
 	}
-	runs := []func() error{func() error { return s2sdRun(b.s2, m) }, sshdRun}
+	runs := []func() error{func() error { return s2sdRun(b.s2, m) }}
 	if b.s2b != nil {
-		runs = []func() error{func() error { return s2sdRun(b.s2, m) }, func() error { return s2sdRun(b.s2b, m.cmp) }, sshdRun}
+		runs = append(runs, func() error { return s2sdRun(b.s2b, m.cmp) })
 	}
+	runs = append(runs, sshdRun)
 	if err := rotate(rep, runs...); err != nil {
 		return err
 	}

@@ -68,12 +68,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	defer b.sshd.stop()
-	if b.s2, err = startS2SD(ctx, b.bin, filepath.Join(tmp, "s2sd"), b.key, o.bulkSize+mib); err != nil {
+	if b.s2, err = startS2SD(ctx, "s2sd", b.bin, filepath.Join(tmp, "s2sd"), b.key, o.bulkSize+mib); err != nil {
 		return err
 	}
 	defer func() { b.s2.stop() }()
 	if o.compare != "" {
-		if b.s2b, err = startS2SD(ctx, o.compare, filepath.Join(tmp, "s2sd-b"), b.key, o.bulkSize+mib); err != nil {
+		if b.s2b, err = startS2SD(ctx, "s2sd B", o.compare, filepath.Join(tmp, "s2sd-b"), b.key, o.bulkSize+mib); err != nil {
 			return err
 		}
 		defer func() { b.s2b.stop() }()
@@ -116,25 +116,10 @@ func (b *bench) progress(format string, args ...any) {
 	fmt.Fprintf(b.log, time.Now().Format("15:04:05 ")+format+"\n", args...)
 }
 
-// alternate runs one repetition of a measurement on both servers,
-// s2sd first in even repetitions and OpenSSH first in odd ones, after
-// flushing dirty pages so that neither pays for the other's writeback.
-func alternate(rep int, s2sd, sshd func() error) error {
-	first, second := s2sd, sshd
-	if rep%2 == 1 {
-		first, second = sshd, s2sd
-	}
-	syscall.Sync()
-	if err := first(); err != nil {
-		return err
-	}
-	syscall.Sync()
-	return second()
-}
-
 // rotate runs one repetition of a measurement on each server, the first
-// server first in repetition 0, the second in repetition 1 and so on,
-// after flushing dirty pages so that none pays for another's writeback.
+// server first in repetition 0, the second in repetition 1 and so on (with
+// s2sd and OpenSSH, each first in every other repetition), after flushing
+// dirty pages so that none pays for another's writeback.
 func rotate(rep int, runs ...func() error) error {
 	for i := range runs {
 		syscall.Sync()

@@ -16,6 +16,7 @@ import (
 // s2sdServer is s2sd serving a data directory of its own, with its
 // metrics on another loopback port.
 type s2sdServer struct {
+	name              string // in the report: "s2sd", or "s2sd B" for -compare
 	bin, data, config string
 	addr, metrics     string
 	srv               *server
@@ -54,7 +55,7 @@ max_conns = 5000
 `
 
 // startS2SD starts s2sd on a fresh data directory under dir.
-func startS2SD(ctx context.Context, bin, dir string, key keyPair, maxGeneric int64) (*s2sdServer, error) {
+func startS2SD(ctx context.Context, name, bin, dir string, key keyPair, maxGeneric int64) (*s2sdServer, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -67,7 +68,7 @@ func startS2SD(ctx context.Context, bin, dir string, key keyPair, maxGeneric int
 		return nil, err
 	}
 	s := &s2sdServer{
-		bin: bin, data: filepath.Join(dir, "data"), config: filepath.Join(dir, "s2sd.toml"),
+		name: name, bin: bin, data: filepath.Join(dir, "data"), config: filepath.Join(dir, "s2sd.toml"),
 		addr: fmt.Sprintf("127.0.0.1:%d", port), metrics: fmt.Sprintf("127.0.0.1:%d", mport),
 		key: key, users: map[string]bool{}, boxes: map[string]bool{},
 	}
@@ -84,15 +85,6 @@ func startS2SD(ctx context.Context, bin, dir string, key keyPair, maxGeneric int
 		return nil, fmt.Errorf("%w (see %s)", err, filepath.Join(dir, "s2sd.log"))
 	}
 	return s, nil
-}
-
-// name is how the report names the server: "s2sd", or "s2sd B" for the
-// -compare binary.
-func (s *s2sdServer) name(b *bench) string {
-	if s == b.s2b {
-		return "s2sd B"
-	}
-	return "s2sd"
 }
 
 func (s *s2sdServer) stop() { s.srv.stop(10 * time.Second) }
