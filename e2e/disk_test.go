@@ -43,7 +43,16 @@ func entries(t *testing.T, dir string) []string {
 // upload (sftpd's spareFile). More than one empty file fails the test.
 func staged(t *testing.T, dir string) []string {
 	t.Helper()
-	var ups, spares []string
+	ups, empty := stagedFiles(t, dir)
+	if len(empty) > 1 {
+		t.Fatalf("staging %s holds %d empty files %q, want at most one spare", dir, len(empty), empty)
+	}
+	return ups
+}
+
+// stagedFiles splits a staging folder's files into uploads and empty ones.
+func stagedFiles(t *testing.T, dir string) (ups, empty []string) {
+	t.Helper()
 	for _, n := range entries(t, dir) {
 		fi, err := os.Stat(filepath.Join(dir, n))
 		if errors.Is(err, os.ErrNotExist) {
@@ -53,15 +62,12 @@ func staged(t *testing.T, dir string) []string {
 			t.Fatal(err)
 		}
 		if fi.Size() == 0 {
-			spares = append(spares, n)
+			empty = append(empty, n)
 		} else {
 			ups = append(ups, n)
 		}
 	}
-	if len(spares) > 1 {
-		t.Fatalf("staging %s holds %d empty files %q, want at most one spare", dir, len(spares), spares)
-	}
-	return ups
+	return ups, empty
 }
 
 // waitEntries waits up to a few seconds for a directory to hold exactly
