@@ -3,6 +3,7 @@ package daemon
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,7 @@ func TestEndToEndRun(t *testing.T) {
 		`s2sd_logins_total{outcome="locked"}`:         "0",
 		"s2sd_sftp_sessions":                          "2",
 		"s2sd_uploads_acknowledged_total":             "1",
+		"s2sd_upload_durable_seconds_count":           "1",
 		`s2sd_routed_files_total{outcome="routed"}`:   "1",
 		`s2sd_routed_files_total{outcome="rejected"}`: "0",
 		"s2sd_routing_latency_seconds_count":          "1",
@@ -103,6 +105,11 @@ func TestEndToEndRun(t *testing.T) {
 		if got := metricstest.Sample(body, series); got != want {
 			t.Errorf("%s = %q, want %q", series, got, want)
 		}
+	}
+	// The acknowledgement's fsyncs and move took some time, and far less
+	// than the test.
+	if d, err := strconv.ParseFloat(metricstest.Sample(body, "s2sd_upload_durable_seconds_sum"), 64); err != nil || d <= 0 || d > 10 {
+		t.Errorf("s2sd_upload_durable_seconds_sum = %v (%v), want a time above 0 s and under 10 s", d, err)
 	}
 	if q := metricstest.Sample(body, `s2sd_mail_queue{state="queued"}`); q == "" {
 		t.Error("no mail queue depth")

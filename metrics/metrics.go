@@ -34,6 +34,7 @@ type Metrics struct {
 	sessions       prometheus.Gauge
 	logins         *prometheus.CounterVec
 	uploads        prometheus.Counter
+	uploadDurable  prometheus.Histogram
 	routed         *prometheus.CounterVec
 	routingLatency prometheus.Histogram
 	mailFailures   *prometheus.CounterVec
@@ -57,6 +58,11 @@ func New(depth QueueDepth) *Metrics {
 		uploads: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: namespace, Name: "uploads_acknowledged_total",
 			Help: "Uploads acknowledged to the client.",
+		}),
+		uploadDurable: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "upload_durable_seconds",
+			Help:    "Time each acknowledgement spent making its upload durable before the client got OK: the fsync of the file, its move into the outbox and the fsync of the outbox.",
+			Buckets: []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1},
 		}),
 		routed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "routed_files_total",
@@ -93,7 +99,7 @@ func New(depth QueueDepth) *Metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.sessions, m.logins, m.uploads, m.routed, m.routingLatency, m.mailFailures, m.retention,
+		m.sessions, m.logins, m.uploads, m.uploadDurable, m.routed, m.routingLatency, m.mailFailures, m.retention,
 	)
 	if depth != nil {
 		m.reg.MustRegister(&queueCollector{depth: depth, desc: prometheus.NewDesc(
@@ -115,8 +121,12 @@ func (m *Metrics) SessionOpened() { m.sessions.Inc() }
 // SessionClosed counts a logged-in connection's end.
 func (m *Metrics) SessionClosed() { m.sessions.Dec() }
 
-// Uploaded counts an acknowledged upload.
-func (m *Metrics) Uploaded() { m.uploads.Inc() }
+// Uploaded counts an acknowledged upload and observes how long making it
+// durable took.
+func (m *Metrics) Uploaded(durable time.Duration) {
+	m.uploads.Inc()
+	m.uploadDurable.Observe(durable.Seconds())
+}
 
 // Routed counts a routing outcome and, if latency is not negative,
 // observes the time from acknowledgement.

@@ -38,6 +38,7 @@ func TestMetricsChangeAfterEvents(t *testing.T) {
 		`s2sd_logins_total{outcome="failed"}`:                "0",
 		`s2sd_logins_total{outcome="locked"}`:                "0",
 		"s2sd_uploads_acknowledged_total":                    "0",
+		"s2sd_upload_durable_seconds_count":                  "0",
 		`s2sd_routed_files_total{outcome="routed"}`:          "0",
 		`s2sd_routed_files_total{outcome="rejected"}`:        "0",
 		"s2sd_routing_latency_seconds_count":                 "0",
@@ -61,7 +62,7 @@ func TestMetricsChangeAfterEvents(t *testing.T) {
 	m.LoginResult("failed")
 	m.LoginResult("failed")
 	m.LoginResult("locked")
-	m.Uploaded()
+	m.Uploaded(400 * time.Microsecond)
 	m.Routed("routed", 300*time.Millisecond)
 	m.Routed("rejected", 20*time.Millisecond)
 	m.Routed("routed", -1) // recovered at start-up: no acknowledgement time
@@ -79,6 +80,10 @@ func TestMetricsChangeAfterEvents(t *testing.T) {
 		`s2sd_logins_total{outcome="failed"}`:                "2",
 		`s2sd_logins_total{outcome="locked"}`:                "1",
 		"s2sd_uploads_acknowledged_total":                    "1",
+		"s2sd_upload_durable_seconds_count":                  "1",
+		"s2sd_upload_durable_seconds_sum":                    "0.0004",
+		`s2sd_upload_durable_seconds_bucket{le="0.00025"}`:   "0",
+		`s2sd_upload_durable_seconds_bucket{le="0.0005"}`:    "1",
 		`s2sd_routed_files_total{outcome="routed"}`:          "2",
 		`s2sd_routed_files_total{outcome="rejected"}`:        "1",
 		"s2sd_routing_latency_seconds_count":                 "2",
@@ -101,7 +106,7 @@ func TestMetricsChangeAfterEvents(t *testing.T) {
 
 func TestQueueErrorKeepsTheRestOfTheScrape(t *testing.T) {
 	m := New(func(context.Context) (int, int, error) { return 0, 0, errors.New("database is locked") })
-	m.Uploaded()
+	m.Uploaded(time.Millisecond)
 	_, base := start(t, m, nil)
 	code, body := metricstest.Get(t, base+"/metrics")
 	if code != http.StatusOK || metricstest.Sample(body, "s2sd_uploads_acknowledged_total") != "1" {

@@ -1,5 +1,7 @@
 package sftpd
 
+import "time"
+
 // Metrics is told what the server does, for monitoring. A nil Metrics in
 // Deps counts nothing.
 type Metrics interface {
@@ -10,8 +12,10 @@ type Metrics interface {
 	// SessionOpened and SessionClosed bracket each logged-in connection.
 	SessionOpened()
 	SessionClosed()
-	// Uploaded counts an acknowledged upload.
-	Uploaded()
+	// Uploaded counts an acknowledged upload. durable is the time the
+	// acknowledgement spent making it durable: the fsync of the file, its
+	// move into the outbox and the fsync of the outbox.
+	Uploaded(durable time.Duration)
 }
 
 // Login outcomes.
@@ -26,7 +30,7 @@ type NoMetrics struct{}
 
 var _ Metrics = NoMetrics{}
 
-func (NoMetrics) LoginResult(string) {}
-func (NoMetrics) SessionOpened()     {}
-func (NoMetrics) SessionClosed()     {}
-func (NoMetrics) Uploaded()          {}
+func (NoMetrics) LoginResult(string)     {}
+func (NoMetrics) SessionOpened()         {}
+func (NoMetrics) SessionClosed()         {}
+func (NoMetrics) Uploaded(time.Duration) {}

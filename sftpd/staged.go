@@ -33,6 +33,7 @@ type stagedFile struct {
 	aborted bool  // the transfer broke off
 	size    int64
 	mtime   time.Time
+	synced  time.Duration // what the fsync at the last clean close took
 }
 
 func newStagingFile(dir string) (*os.File, error) {
@@ -95,7 +96,9 @@ func (u *stagedFile) closeHandle() (why string, err error) {
 			who := u.sess.who
 			u.carried = spool.WriteSender(u.f, spool.Sender{Login: who.Login, Role: who.Role, Remote: who.Remote}) == nil
 		}
+		start := time.Now()
 		syncErr = u.f.Sync()
+		u.synced = time.Since(start)
 	}
 	u.f.Close()
 	u.f = nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/pkg/sftp"
 
@@ -66,11 +67,13 @@ func (s *session) commit(u *upload, name string) error {
 	box := s.srv.boxes.get(s.view.box)
 	dst := filepath.Join(s.srv.spool.Dir(s.view.box, spool.Outbox), name)
 	u.mu.Lock()
-	carried := u.carried
+	carried, synced := u.carried, u.synced
 	u.mu.Unlock()
 	s.srv.events.Acknowledging(s.who, s.view.box, name, carried)
 	box.mu.Lock()
+	start := time.Now()
 	err := spool.MoveNoReplace(u.staged, dst)
+	moved := time.Since(start)
 	if err == nil {
 		delete(box.uploads, u.name)
 		now := s.srv.now()
@@ -88,7 +91,7 @@ func (s *session) commit(u *upload, name string) error {
 		return failure("%s could not be stored; the upload has been discarded, send it again", name)
 	}
 	// The router audits the upload when it records it, in the same commit.
-	s.srv.metrics.Uploaded()
+	s.srv.metrics.Uploaded(synced + moved)
 	s.log.Info().Str(logFile, name).Int64(logSize, u.size).Msg("upload acknowledged")
 	return nil
 }

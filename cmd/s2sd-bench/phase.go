@@ -20,6 +20,7 @@ type phaseMode struct {
 	s2sdAcked, s2sdRouted, sshd, floor []time.Duration
 	s2sdCPU                            []time.Duration // s2sd's CPU time from the start until routed
 	s2sdSwitches                       []int64         // s2sd's context switches, likewise
+	s2sdDurable                        []time.Duration // mean per acknowledgement of s2sd_upload_durable_seconds; none from a binary without it
 	s2sdMachine, sshdMachine           []int64         // the machine's context switches in each run
 	histP50, histP99                   []time.Duration // routing latency from s2sd's histogram
 	fileP50, fileP99                   []time.Duration // close-to-inbox from each file's mtime and ctime
@@ -142,6 +143,10 @@ func (b *bench) phaseRun(ctx context.Context, rep, run int, m *phaseMode) error 
 		}
 		h := h1.since(h0)
 		m.s2sdCPU = append(m.s2sdCPU, time.Duration((after[cpuMetric]-before[cpuMetric])*float64(time.Second)))
+		if acks := after[durableMetric+"_count"] - before[durableMetric+"_count"]; acks > 0 {
+			sum := after[durableMetric+"_sum"] - before[durableMetric+"_sum"]
+			m.s2sdDurable = append(m.s2sdDurable, time.Duration(sum/acks*float64(time.Second)))
+		}
 		lat, err := closeToInbox(s2, dirs)
 		if err != nil {
 			return err

@@ -176,6 +176,11 @@ const routedMetric = `s2sd_routed_files_total{outcome="routed"}`
 const rejectedMetric = `s2sd_routed_files_total{outcome="rejected"}`
 const cpuMetric = `process_cpu_seconds_total`
 
+// durableMetric is the histogram of the time each acknowledgement spends
+// making its upload durable (the file's fsync, its move, the outbox's
+// fsync): what CLOSE costs s2sd beyond what sftp-server does.
+const durableMetric = `s2sd_upload_durable_seconds`
+
 // waitRouted polls the metrics until at least n files have been routed in
 // all, and returns when it saw that. A rejection is an error: every file
 // the bench sends is valid.
