@@ -202,9 +202,9 @@ func (r *report) phase(n int, modes []*phaseMode) {
 				fmt.Sprintf("| s2sd B, routed | %s | %s | %s |", all(c.s2sdRouted), ms(cr), ms(per(cr))),
 				fmt.Sprintf("| s2sd B, CPU time until routed | %s | %s | %s |", all(c.s2sdCPU), ms(cc), ms(per(cc))),
 				perFile("s2sd B, its context switches until routed", c.s2sdSwitches, n),
-				durableRow("s2sd B", c.s2sdDurable),
-				fmt.Sprintf("| routing latency p50 / p99, s2sd B histogram | %s / %s | | |", ms(median(c.histP50)), ms(median(c.histP99))),
 			}
+			cmpLines = append(cmpLines, durableRows("s2sd B", c.s2sdDurable)...)
+			cmpLines = append(cmpLines, fmt.Sprintf("| routing latency p50 / p99, s2sd B histogram | %s / %s | | |", ms(median(c.histP50)), ms(median(c.histP99))))
 		}
 		lines := []string{
 			"OpenSSH `sftp -b` with `mput *.XML`, one session per sending school. s2sd: \"acked\" is until the",
@@ -220,7 +220,6 @@ func (r *report) phase(n int, modes []*phaseMode) {
 			fmt.Sprintf("| s2sd, CPU time until routed | %s | %s | %s |", all(m.s2sdCPU), ms(median(m.s2sdCPU)), ms(per(median(m.s2sdCPU)))),
 			perFile("s2sd, its context switches until routed", m.s2sdSwitches, n),
 			perFile("s2sd, context switches on the whole machine until routed", m.s2sdMachine, n),
-			durableRow("s2sd", m.s2sdDurable),
 			fmt.Sprintf("| OpenSSH, written | %s | %s | %s |", all(m.sshd), ms(o), ms(per(o))),
 			perFile("OpenSSH, context switches on the whole machine until written", m.sshdMachine, n),
 			fmt.Sprintf("| fsync floor | %s | %s | %s |", all(m.floor), ms(fl), ms(per(fl))),
@@ -241,8 +240,7 @@ func (r *report) phase(n int, modes []*phaseMode) {
 			"fsyncs the outbox, to set beside the fsync floor's whole file.",
 		}
 		at := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "| OpenSSH, written") })
-		lines = slices.Insert(lines, at, cmpLines...)
-		lines = slices.DeleteFunc(lines, func(l string) bool { return l == "-" })
+		lines = slices.Insert(lines, at, slices.Concat(durableRows("s2sd", m.s2sdDurable), cmpLines)...)
 		r.section(fmt.Sprintf("Phase transfer: %d CTFs of 1–50 KB, %d session(s)", n, m.sessions), lines...)
 	}
 }
@@ -468,12 +466,12 @@ func (r *report) markdown(ctx context.Context) string {
 	return b.String()
 }
 
-// durableRow is the table row of who's mean time per acknowledgement in
-// making the file durable, or "-" (dropped) for a binary without the
-// histogram.
-func durableRow(who string, d []time.Duration) string {
+// durableRows is the table row of who's mean time per acknowledgement in
+// making the file durable, already a time per file; none for a binary
+// without the histogram.
+func durableRows(who string, d []time.Duration) []string {
 	if len(d) == 0 {
-		return "-"
+		return nil
 	}
-	return fmt.Sprintf("| %s, making each file durable at CLOSE | %s | %s | %s |", who, all(d), ms(median(d)), ms(median(d)))
+	return []string{fmt.Sprintf("| %s, making each file durable at CLOSE | %s | %s | |", who, all(d), ms(median(d)))}
 }
