@@ -3,8 +3,12 @@ package ledger
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
 )
 
 // groupCommit shares one SQLite commit, and so one fsync of the WAL,
@@ -74,7 +78,7 @@ func (g *groupCommit) commit(batch []*txRequest) {
 			close(r.done)
 		}
 	}()
-	tx, err := g.db.BeginTx(context.Background(), nil)
+	tx, err := beginWrite(g.db)
 	if err != nil {
 		for _, r := range batch {
 			r.err = err
@@ -131,5 +135,23 @@ func (g *groupCommit) commit(batch []*txRequest) {
 				r.err = err
 			}
 		}
+	}
+}
+
+// writeLockPoll is how often beginWrite asks for the write lock again.
+const writeLockPoll = 250 * time.Microsecond
+
+// beginWrite begins a write transaction (BEGIN IMMEDIATE) on db, whose
+// connections do not wait for a lock, trying every writeLockPoll for up to
+// busyTimeout while another process holds the write lock.
+func beginWrite(db *sql.DB) (*sql.Tx, error) {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		tx, err := db.BeginTx(context.Background(), nil)
+		var se sqlite3.Error
+		if err == nil || !errors.As(err, &se) || se.Code != sqlite3.ErrBusy || time.Now().After(deadline) {
+			return tx, err
+		}
+		time.Sleep(writeLockPoll)
 	}
 }
