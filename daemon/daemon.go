@@ -75,9 +75,13 @@ func Open(ctx context.Context, cfg config.Config, log zerolog.Logger) (*Daemon, 
 		return nil, err
 	}
 	layout := spool.Layout{Root: cfg.DataPath("spool")}
-	if err := layout.ClearStaging(); err != nil {
+	moved, err := layout.RecoverStaging()
+	if err != nil {
 		l.Close()
-		return nil, fmt.Errorf("clearing unacknowledged uploads: %w", err)
+		return nil, fmt.Errorf("clearing unacknowledged uploads from staging: %w", err)
+	}
+	if moved > 0 {
+		log.Info().Int("uploads", moved).Msg("moved acknowledged uploads from staging into their outboxes after a crash")
 	}
 	d := &Daemon{cfg: cfg, log: log, Ledger: l}
 	d.Metrics = metrics.New(l.MailQueueDepth)

@@ -67,19 +67,62 @@ func (r *Router) execute(k key, p plan, dirs dirSet) error {
 	return nil
 }
 
+// syncSources fsyncs the outbox and staging folder of each mailbox the
+// jobs move files out of, before any moves. sftpd acknowledges a small
+// upload through a marker in staging and renames it into the outbox
+// without an fsync (see spool.RecoverStaging): until that rename is on
+// disk, a crash would leave the file in staging with its marker, and a
+// file routed meanwhile would then be moved into the outbox again at
+// start-up and routed twice. If an fsync fails, nothing is moved, as when
+// the fsync after the moves fails.
+func (r *Router) syncSources(jobs []*job) {
+	seen := map[string]bool{}
+	var dirs []string
+	var todo []*job
+	for _, j := range jobs {
+		if j.err != nil || j.done {
+			continue
+		}
+		todo = append(todo, j)
+		if seen[j.k.box] {
+			continue
+		}
+		seen[j.k.box] = true
+		dirs = append(dirs, r.cfg.abs(spoolRel(j.k.box, spool.Outbox, "")))
+		if staging := r.cfg.abs(spoolRel(j.k.box, spool.Staging, "")); isDir(staging) {
+			dirs = append(dirs, staging)
+		}
+	}
+	if len(dirs) == 0 {
+		return
+	}
+	if err := spool.SyncDirs(dirs...); err != nil {
+		for _, j := range todo {
+			j.err = fmt.Errorf("fsync of the outbox before routing: %w", err)
+		}
+	}
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
+
 // dirSet is the directories a batch of moves changed.
 type dirSet map[string]bool
 
 func (d dirSet) add(dir string) { d[dir] = true }
 
-// syncAll fsyncs every directory of the set.
+// syncAll fsyncs every directory of the set, several at once.
 func (d dirSet) syncAll() error {
+	dirs := make([]string, 0, len(d))
 	for dir := range d {
-		if err := spool.SyncDir(dir); err != nil {
-			return err
-		}
+		dirs = append(dirs, dir)
 	}
-	return nil
+	if len(dirs) == 0 {
+		return nil
+	}
+	return spool.SyncDirs(dirs...)
 }
 
 // writeReasons writes the NAME.txt beside a rejected file, durably.

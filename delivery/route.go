@@ -61,6 +61,7 @@ func (r *Router) routeBatch(ctx context.Context, jobs []*job) {
 		j.err = r.prepare(ctx, lk, j)
 	}
 	r.begin(ctx, jobs)
+	r.syncSources(jobs)
 	dirs := dirSet{}
 	for _, j := range jobs {
 		if j.err == nil && !j.done {

@@ -61,7 +61,7 @@ func New(depth QueueDepth) *Metrics {
 		}),
 		uploadDurable: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "upload_durable_seconds",
-			Help:    "Time each acknowledgement spent making its upload durable before the client got OK: the fsync of the file, its move into the outbox and the fsync of the outbox.",
+			Help:    "Time each acknowledgement spent making its upload durable before the client got OK: up to 1 MiB, marking the file in staging, fsyncing it and staging together and moving it into the outbox; above, the fsync of the file, its move into the outbox and the fsync of the outbox.",
 			Buckets: []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1},
 		}),
 		routed: prometheus.NewCounterVec(prometheus.CounterOpts{

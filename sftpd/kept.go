@@ -105,7 +105,7 @@ func (b *boxState) keptUploads() map[string]*keptUpload {
 // Close ends a handle: a clean close of a plain name hands the file to
 // the keeper; of a temporary name it keeps the file for the final rename.
 func (u *keptUpload) Close() error {
-	if why, err := u.closeHandle(); why != "" {
+	if why, err := u.closeHandle(""); why != "" {
 		u.sess.keptDiscard(u, why)
 		return err
 	}

@@ -40,7 +40,8 @@ type harness struct {
 	srv    *Server
 }
 
-func newHarness(t testing.TB) *harness {
+// newHarness starts a server on loopback; opts change its dependencies.
+func newHarness(t testing.TB, opts ...func(*Deps)) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -63,8 +64,12 @@ func newHarness(t testing.TB) *harness {
 		AddressLockout: auth.Backoff{Failures: 10, Base: time.Minute, Max: time.Hour},
 	}
 	h := &harness{t: t, dir: dir, ledger: l, hasher: auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32}, 2)}
-	h.srv, err = New(cfg, Deps{Ledger: l, Hasher: h.hasher, Spool: spool.Layout{Root: filepath.Join(dir, "spool")},
-		HostKeys: keys, Checker: testChecker{limit: 1000}, Log: zerolog.Nop()})
+	deps := Deps{Ledger: l, Hasher: h.hasher, Spool: spool.Layout{Root: filepath.Join(dir, "spool")},
+		HostKeys: keys, Checker: testChecker{limit: 1000}, Log: zerolog.Nop()}
+	for _, o := range opts {
+		o(&deps)
+	}
+	h.srv, err = New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ type spareFile struct {
 	f      *os.File
 	making bool
 	wg     sync.WaitGroup
+	dir    *os.File // staging, opened once for the fsyncs of acknowledgements
 }
 
 // stagingFile returns a new staging file for an upload into the outbox:
@@ -54,6 +55,21 @@ func (s *session) stagingFile() (*os.File, error) {
 	return newStagingFile(dir)
 }
 
+// stagingDir returns staging, open for fsyncs, until the session ends.
+func (s *session) stagingDir() (*os.File, error) {
+	sp := &s.spare
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if sp.dir == nil {
+		d, err := os.Open(s.srv.spool.Dir(s.view.box, spool.Staging))
+		if err != nil {
+			return nil, err
+		}
+		sp.dir = d
+	}
+	return sp.dir, nil
+}
+
 // dropSpare waits for a spare being made and removes it: the session has
 // ended.
 func (s *session) dropSpare() {
@@ -64,5 +80,9 @@ func (s *session) dropSpare() {
 		f.Close()
 		os.Remove(f.Name())
 		s.spare.f = nil
+	}
+	if s.spare.dir != nil {
+		s.spare.dir.Close()
+		s.spare.dir = nil
 	}
 }

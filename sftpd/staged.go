@@ -34,6 +34,10 @@ type stagedFile struct {
 	size    int64
 	mtime   time.Time
 	synced  time.Duration // what the fsync at the last clean close took
+	marked  bool          // the last clean close marked it acknowledged (spool.MarkAcked)
+	crc     uint32        // CRC-32C of the bytes written in order from the start...
+	crcEnd  int64         // ...up to here
+	crcOK   bool          // every write so far came in order, and the file was empty
 }
 
 func newStagingFile(dir string) (*os.File, error) {
@@ -41,7 +45,7 @@ func newStagingFile(dir string) (*os.File, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
-	return os.OpenFile(filepath.Join(dir, hex.EncodeToString(b)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	return os.OpenFile(filepath.Join(dir, hex.EncodeToString(b)), os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
 }
 
 // WriteAt writes to the staging file. A write that would take the file past
@@ -63,6 +67,11 @@ func (u *stagedFile) WriteAt(p []byte, off int64) (int, error) {
 	if end := off + int64(n); end > u.size {
 		u.size = end
 	}
+	if u.crcOK && off == u.crcEnd && off+int64(n) <= spool.MarkLimit {
+		u.crc, u.crcEnd = spool.UpdateCRC(u.crc, p[:n]), off+int64(n)
+	} else {
+		u.crcOK = false // mark reads the file back
+	}
 	u.mtime = time.Now()
 	if err != nil {
 		u.sess.log.Error().Err(err).Str(logFile, u.name).Msg("write to staging file failed")
@@ -82,8 +91,10 @@ func (u *stagedFile) TransferError(error) {
 
 // closeHandle ends a handle, fsyncing the file unless the upload failed.
 // If the upload must be discarded, it returns why (for the audit log) and
-// the error for the client; otherwise why is "".
-func (u *stagedFile) closeHandle() (why string, err error) {
+// the error for the client; otherwise why is "". A close that will
+// acknowledge the upload under a name gives ackAs: a small file is then
+// marked acknowledged and fsynced with its staging folder (see mark).
+func (u *stagedFile) closeHandle(ackAs string) (why string, err error) {
 	u.mu.Lock()
 	u.open = false
 	failed, aborted := u.err, u.aborted
@@ -97,7 +108,12 @@ func (u *stagedFile) closeHandle() (why string, err error) {
 			u.carried = spool.WriteSender(u.f, spool.Sender{Login: who.Login, Role: who.Role, Remote: who.Remote}) == nil
 		}
 		start := time.Now()
-		syncErr = u.f.Sync()
+		u.marked = ackAs != "" && u.mark(ackAs)
+		if u.marked {
+			syncErr = u.syncWithStaging()
+		} else {
+			syncErr = u.f.Sync()
+		}
 		u.synced = time.Since(start)
 	}
 	u.f.Close()
@@ -116,6 +132,38 @@ func (u *stagedFile) closeHandle() (why string, err error) {
 		return "fsync failed", failure("%s could not be stored durably; the upload has been discarded, send it again", u.name)
 	}
 	return "", nil
+}
+
+// mark renames the staged file to a marker that says it is acknowledged
+// under name (spool.MarkAcked), so that start-up can finish its move into
+// the outbox: the move need then not be fsynced before the client is
+// told. Only a small file is marked. u.mu is held.
+func (u *stagedFile) mark(name string) bool {
+	if u.size > spool.MarkLimit {
+		return false
+	}
+	size, crc := u.crcEnd, u.crc
+	if !u.crcOK || size != u.size {
+		var err error
+		if size, crc, err = spool.Checksum(u.f); err != nil {
+			return false
+		}
+	}
+	marked, err := spool.MarkAcked(u.staged, spool.Acked{Name: name, Size: size, CRC: crc})
+	if err != nil {
+		return false
+	}
+	u.staged = marked
+	return true
+}
+
+// syncWithStaging fsyncs the file and staging, which holds its marker.
+func (u *stagedFile) syncWithStaging() error {
+	dir, err := u.sess.stagingDir()
+	if err != nil {
+		return err
+	}
+	return spool.SyncWithDir(u.f, dir)
 }
 
 // info describes the upload in a listing.

@@ -186,7 +186,7 @@ func (s *session) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	}
 	u := &upload{stagedFile{sess: s, name: t.name, temp: temp, staged: f.Name(), limit: limit,
 		limitNote: "this kind of file", append: flags.Append, f: f, open: true, mtime: s.srv.now(),
-		carry: true}}
+		carry: true, crcOK: true}}
 	box.uploads[t.name] = u
 	return u, nil
 }

@@ -31,7 +31,11 @@ var (
 // Close ends a handle. A clean close of a plain name acknowledges the
 // upload; of a temporary name it keeps the file for the final rename.
 func (u *upload) Close() error {
-	if why, err := u.closeHandle(); why != "" {
+	ackAs := u.name
+	if u.temp {
+		ackAs = ""
+	}
+	if why, err := u.closeHandle(ackAs); why != "" {
 		u.sess.discard(u, why)
 		return err
 	}
@@ -46,7 +50,7 @@ func (u *upload) Close() error {
 func (u *upload) reopen(trunc, appendMode bool) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	f, err := os.OpenFile(u.staged, os.O_WRONLY, 0)
+	f, err := os.OpenFile(u.staged, os.O_RDWR, 0)
 	if err != nil {
 		return err
 	}
@@ -57,22 +61,30 @@ func (u *upload) reopen(trunc, appendMode bool) error {
 		}
 		u.size = 0
 	}
-	u.f, u.open, u.done, u.err, u.aborted, u.append = f, true, false, nil, false, appendMode
+	u.f, u.open, u.done, u.err, u.aborted, u.append, u.marked, u.crcOK = f, true, false, nil, false, appendMode, false, false
 	return nil
 }
 
 // commit moves an acknowledged upload into the outbox under name, durably,
-// and records it. Only then does the client get OK.
+// and records it. Only then does the client get OK. A file its close
+// marked acknowledged (stagedFile.mark) is durable already, in staging
+// with its marker, so its move is not fsynced here: routing fsyncs the
+// outbox before it moves the file on, and start-up finishes a move a
+// crash lost.
 func (s *session) commit(u *upload, name string) error {
 	box := s.srv.boxes.get(s.view.box)
 	dst := filepath.Join(s.srv.spool.Dir(s.view.box, spool.Outbox), name)
 	u.mu.Lock()
-	carried, synced := u.carried, u.synced
+	carried, synced, marked, staged := u.carried, u.synced, u.marked, u.staged
 	u.mu.Unlock()
+	move := spool.MoveNoReplace
+	if marked {
+		move = spool.RenameNoReplace
+	}
 	s.srv.events.Acknowledging(s.who, s.view.box, name, carried)
 	box.mu.Lock()
 	start := time.Now()
-	err := spool.MoveNoReplace(u.staged, dst)
+	err := move(staged, dst)
 	moved := time.Since(start)
 	if err == nil {
 		delete(box.uploads, u.name)
@@ -109,8 +121,15 @@ func (s *session) discard(u *upload, why string) {
 		u.f.Close()
 		u.f = nil
 	}
+	marked, staged := u.marked, u.staged
 	u.mu.Unlock()
-	os.Remove(u.staged)
+	if err := os.Remove(staged); err == nil && marked {
+		// Durably, or start-up would find the marker and move the file
+		// into the outbox after all.
+		if err := spool.SyncDir(filepath.Dir(staged)); err != nil {
+			s.log.Error().Err(err).Str(logFile, u.name).Msg("fsync of staging after a discard failed")
+		}
+	}
 	s.audit(ledger.EventUploadAborted, u.name, why)
 	s.log.Info().Str(logFile, u.name).Str("reason", why).Msg("upload discarded")
 }

@@ -1,0 +1,136 @@
+package spool
+
+import (
+	"bytes"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestAckedNameRoundTrip(t *testing.T) {
+	a := Acked{Name: "8231000_CTF_8232000_001.XML", Size: 25000, CRC: 0x0a1b2c3d}
+	if got := a.fileName(); got != "ack-0a1b2c3d-25000-8231000_CTF_8232000_001.XML" {
+		t.Fatalf("fileName = %q", got)
+	}
+	got, err := parseAcked(a.fileName())
+	if err != nil || got != a {
+		t.Fatalf("parseAcked = %+v, %v; want %+v", got, err, a)
+	}
+	for name, want := range map[string]string{
+		"9f86d081884c7d659a2feaa0":   "not an acknowledgement marker",
+		"ack-0a1b2c3-25000-x.XML":    `marker checksum "0a1b2c3" is not 8 hex digits`,
+		"ack-0a1b2c3g-25000-x.XML":   `marker checksum "0a1b2c3g" is not 8 hex digits`,
+		"ack-0a1b2c3d-025-x.XML":     `marker size "025" is not 0 to 1048576`,
+		"ack-0a1b2c3d-1048577-x.XML": `marker size "1048577" is not 0 to 1048576`,
+		"ack-0a1b2c3d-25000":         `marker size "25000" is not 0 to 1048576`,
+		"ack-0a1b2c3d-25000-.hidden": `marker name ".hidden" is not a file name`,
+		"ack-0a1b2c3d-25000-":        `marker name "" is not a file name`,
+		"ack-0a1b2c3d-25000-a\x00b":  `marker name "a\x00b" is not a file name`,
+	} {
+		if _, err := parseAcked(name); err == nil || err.Error() != want {
+			t.Errorf("parseAcked(%q) = %v; want %q", name, err, want)
+		}
+	}
+}
+
+// FuzzParseAcked checks that a staging file's name never panics the
+// parser, and that every marker it accepts is one fileName writes back
+// unchanged, naming a plain file.
+func FuzzParseAcked(f *testing.F) {
+	f.Add("ack-0a1b2c3d-25000-8231000_CTF_8232000_001.XML")
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := parseAcked(s)
+		if err != nil {
+			if a != (Acked{}) {
+				t.Fatalf("parseAcked(%q) failed with %+v", s, a)
+			}
+			return
+		}
+		if a.fileName() != s {
+			t.Fatalf("parseAcked(%q) = %+v, which writes back as %q", s, a, a.fileName())
+		}
+		if a.Name != filepath.Base(a.Name) || strings.HasPrefix(a.Name, ".") || a.Size < 0 || a.Size > MarkLimit {
+			t.Fatalf("parseAcked(%q) = %+v", s, a)
+		}
+	})
+}
+
+func TestChecksum(t *testing.T) {
+	data := bytes.Repeat([]byte("<CTfile>"), 3000)
+	size, crc, err := Checksum(bytes.NewReader(data))
+	if err != nil || size != int64(len(data)) || crc != crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli)) {
+		t.Fatalf("Checksum = %d, %08x, %v", size, crc, err)
+	}
+	if got := UpdateCRC(UpdateCRC(0, data[:100]), data[100:]); got != crc {
+		t.Fatalf("UpdateCRC in two parts = %08x; want %08x", got, crc)
+	}
+	if _, _, err := Checksum(bytes.NewReader(make([]byte, MarkLimit+1))); err == nil || err.Error() != "larger than 1048576 bytes" {
+		t.Fatalf("Checksum of a file past the limit: %v", err)
+	}
+}
+
+// TestRecoverStaging covers what start-up finds in staging after a crash:
+// an acknowledged upload whose move into the outbox was lost is moved
+// there; an upload whose fsync was cut short, a marker whose name is
+// taken, and a file never marked are all removed.
+func TestRecoverStaging(t *testing.T) {
+	l := Layout{Root: t.TempDir()}
+	if err := l.Ensure("8231000"); err != nil {
+		t.Fatal(err)
+	}
+	staging, outbox := l.Dir("8231000", Staging), l.Dir("8231000", Outbox)
+	stage := func(name string, data []byte, a *Acked) string {
+		t.Helper()
+		p := filepath.Join(staging, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if a == nil {
+			return p
+		}
+		marked, err := MarkAcked(p, *a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return marked
+	}
+	ack := func(name string, data []byte) *Acked {
+		_, crc, err := Checksum(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Acked{Name: name, Size: int64(len(data)), CRC: crc}
+	}
+	good := []byte("<CTfile>acknowledged</CTfile>")
+	stage("a1", good, ack("8231000_CTF_8232000_001.XML", good))
+	torn := ack("8231000_CTF_8232000_002.XML", []byte("<CTfile>all of it</CTfile>"))
+	stage("a2", []byte("<CTfile>al"), torn)
+	if err := os.WriteFile(filepath.Join(outbox, "8231000_CTF_8232000_003.XML"), []byte("sent before"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stage("a3", good, ack("8231000_CTF_8232000_003.XML", good))
+	stage("9f86d081884c7d659a2feaa0", []byte("never acknowledged"), nil)
+
+	moved, err := l.RecoverStaging()
+	if err != nil || moved != 1 {
+		t.Fatalf("RecoverStaging = %d, %v; want 1 moved", moved, err)
+	}
+	if left, _ := os.ReadDir(staging); len(left) != 0 {
+		t.Fatalf("staging still holds %v", left)
+	}
+	want := map[string]string{
+		"8231000_CTF_8232000_001.XML": string(good),
+		"8231000_CTF_8232000_003.XML": "sent before",
+	}
+	entries, _ := os.ReadDir(outbox)
+	if len(entries) != len(want) {
+		t.Fatalf("outbox holds %v; want %v", entries, want)
+	}
+	for name, data := range want {
+		if got, err := os.ReadFile(filepath.Join(outbox, name)); err != nil || string(got) != data {
+			t.Fatalf("outbox %s = %q, %v; want %q", name, got, err, data)
+		}
+	}
+}
