@@ -38,7 +38,13 @@ type stagedFile struct {
 	crc     uint32        // CRC-32C of the bytes written in order from the start...
 	crcEnd  int64         // ...up to here
 	crcOK   bool          // every write so far came in order, and the file was empty
+	written int64         // writeback started up to here (StartWriteback)
 }
+
+// writebackChunk is how much of a large upload is written before its
+// writeback is started, so that the disk writes it while the client
+// sends the rest instead of all of it at CLOSE's fsync.
+const writebackChunk = 2 << 20
 
 func newStagingFile(dir string) (*os.File, error) {
 	b := make([]byte, 12)
@@ -71,6 +77,10 @@ func (u *stagedFile) WriteAt(p []byte, off int64) (int, error) {
 		u.crc, u.crcEnd = spool.UpdateCRC(u.crc, p[:n]), off+int64(n)
 	} else {
 		u.crcOK = false // mark reads the file back
+	}
+	if u.size-u.written >= writebackChunk {
+		spool.StartWriteback(u.f, u.written, u.size-u.written) // best effort: the fsync at CLOSE writes what is left
+		u.written = u.size
 	}
 	u.mtime = time.Now()
 	if err != nil {
