@@ -113,9 +113,24 @@ func TestRecoverStaging(t *testing.T) {
 	stage("a3", good, ack("8231000_CTF_8232000_003.XML", good))
 	stage("9f86d081884c7d659a2feaa0", []byte("never acknowledged"), nil)
 
+	// A mailbox whose outbox has gone gets it back with its upload.
+	other := filepath.Join(l.Dir("8232345", Staging), "0a1b2c3d4e5f60718293a4b5")
+	if err := os.MkdirAll(filepath.Dir(other), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(other, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MarkAcked(other, *ack("8232345_CTF_8231000_001.XML", good)); err != nil {
+		t.Fatal(err)
+	}
+
 	moved, err := l.RecoverStaging()
-	if err != nil || moved != 1 {
-		t.Fatalf("RecoverStaging = %d, %v; want 1 moved", moved, err)
+	if err != nil || moved != 2 {
+		t.Fatalf("RecoverStaging = %d, %v; want 2 moved", moved, err)
+	}
+	if got, err := os.ReadFile(filepath.Join(l.Dir("8232345", Outbox), "8232345_CTF_8231000_001.XML")); err != nil || !bytes.Equal(got, good) {
+		t.Fatalf("the upload into a missing outbox: %q, %v", got, err)
 	}
 	if left, _ := os.ReadDir(staging); len(left) != 0 {
 		t.Fatalf("staging still holds %v", left)

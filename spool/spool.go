@@ -49,7 +49,7 @@ func (l Layout) Ensure(code string) error {
 // RecoverStaging clears staging after a crash. An upload whose marker
 // says it was acknowledged, and whose bytes match the marker, is moved
 // into its outbox, the move its acknowledgement left for later (see
-// ackedAttr); every other file is an upload never acknowledged, and is
+// acked.go); every other file is an upload never acknowledged, and is
 // removed. It returns how many uploads it moved.
 func (l Layout) RecoverStaging() (int, error) {
 	boxes, err := os.ReadDir(l.Root)
@@ -83,18 +83,21 @@ func (l Layout) recoverBox(code string) (int, error) {
 	for _, e := range entries {
 		p := filepath.Join(dir, e.Name())
 		if a, ok := readAcked(p); e.Type().IsRegular() && ok {
+			if err := os.MkdirAll(l.Dir(code, Outbox), 0o700); err != nil {
+				return moved, err
+			}
 			err := RenameNoReplace(p, filepath.Join(l.Dir(code, Outbox), a.Name))
 			if err == nil {
 				moved++
 				continue
 			}
 			if !errors.Is(err, ErrTargetExists) {
-				return moved, err
+				return moved, fmt.Errorf("moving %s from staging into the outbox of %s: %w", a.Name, code, err)
 			}
 			// The name was taken: the upload was refused as already sent.
 		}
 		if err := os.Remove(p); err != nil {
-			return moved, err
+			return moved, fmt.Errorf("removing an unacknowledged upload from staging: %w", err)
 		}
 	}
 	if moved == 0 {
