@@ -90,6 +90,8 @@ func TestAcknowledgeThroughMarker(t *testing.T) {
 		large: nil,
 		temp:  nil,
 	}
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
 	for name, w := range want {
 		if got := ev.got[name]; strings.Join(got, ",") != strings.Join(w, ",") {
 			t.Errorf("markers in staging as %s was acknowledged: %q; want %q", name, got, w)
