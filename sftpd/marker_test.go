@@ -24,7 +24,10 @@ type stagingAtAck struct {
 }
 
 func (e *stagingAtAck) Acknowledging(who Identity, box, name string, carried bool) {
-	entries, _ := os.ReadDir(e.dir)
+	e.mu.Lock()
+	dir := e.dir
+	e.mu.Unlock()
+	entries, _ := os.ReadDir(dir)
 	var names []string
 	for _, en := range entries {
 		if strings.HasPrefix(en.Name(), "ack-") {
@@ -48,7 +51,10 @@ func TestAcknowledgeThroughMarker(t *testing.T) {
 		d.Events = ev
 		d.Checker = testChecker{limit: 2 << 20}
 	})
-	ev.dir = filepath.Join(h.dir, "spool", "8231234", spool.Staging)
+	staging := filepath.Join(h.dir, "spool", "8231234", spool.Staging)
+	ev.mu.Lock()
+	ev.dir = staging
+	ev.mu.Unlock()
 	h.addUser("ampthill", "8231234", "school", "school", "correct horse battery")
 	c, err := h.dial("ampthill", "correct horse battery")
 	if err != nil {
@@ -91,10 +97,11 @@ func TestAcknowledgeThroughMarker(t *testing.T) {
 		temp:  nil,
 	}
 	ev.mu.Lock()
-	defer ev.mu.Unlock()
+	got := ev.got
+	ev.mu.Unlock()
 	for name, w := range want {
-		if got := ev.got[name]; strings.Join(got, ",") != strings.Join(w, ",") {
-			t.Errorf("markers in staging as %s was acknowledged: %q; want %q", name, got, w)
+		if g := got[name]; strings.Join(g, ",") != strings.Join(w, ",") {
+			t.Errorf("markers in staging as %s was acknowledged: %q; want %q", name, g, w)
 		}
 	}
 	for name, data := range map[string][]byte{small: smallData, large: largeData, temp: []byte("<CTfile/>")} {
@@ -103,7 +110,7 @@ func TestAcknowledgeThroughMarker(t *testing.T) {
 			t.Errorf("outbox %s: %d bytes, %v; want %d bytes", name, len(got), err, len(data))
 		}
 	}
-	entries, _ := os.ReadDir(ev.dir)
+	entries, _ := os.ReadDir(staging)
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), "ack-") {
 			t.Errorf("staging still holds the marker %s", e.Name())
