@@ -3,8 +3,10 @@ package delivery
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/s2sd/s2sd/spool"
@@ -93,9 +95,6 @@ func (r *Router) syncSources(jobs []*job) {
 			dirs = append(dirs, staging)
 		}
 	}
-	if len(dirs) == 0 {
-		return
-	}
 	if err := spool.SyncDirs(dirs...); err != nil {
 		for _, j := range todo {
 			j.err = fmt.Errorf("fsync of the outbox before routing: %w", err)
@@ -115,14 +114,7 @@ func (d dirSet) add(dir string) { d[dir] = true }
 
 // syncAll fsyncs every directory of the set, several at once.
 func (d dirSet) syncAll() error {
-	dirs := make([]string, 0, len(d))
-	for dir := range d {
-		dirs = append(dirs, dir)
-	}
-	if len(dirs) == 0 {
-		return nil
-	}
-	return spool.SyncDirs(dirs...)
+	return spool.SyncDirs(slices.Collect(maps.Keys(d))...)
 }
 
 // writeReasons writes the NAME.txt beside a rejected file, durably.

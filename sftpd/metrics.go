@@ -13,8 +13,8 @@ type Metrics interface {
 	SessionOpened()
 	SessionClosed()
 	// Uploaded counts an acknowledged upload. durable is the time the
-	// acknowledgement spent making it durable: the fsync of the file, its
-	// move into the outbox and the fsync of the outbox.
+	// acknowledgement spent making it durable: marking the file in staging,
+	// the fsyncs and its move into the outbox.
 	Uploaded(durable time.Duration)
 }
 

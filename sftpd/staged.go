@@ -33,11 +33,10 @@ type stagedFile struct {
 	aborted bool  // the transfer broke off
 	size    int64
 	mtime   time.Time
-	synced  time.Duration // what the fsync at the last clean close took
+	synced  time.Duration // what making it durable took at the last clean close: the mark and the fsyncs
 	marked  bool          // the last clean close marked it acknowledged (spool.MarkAcked)
-	crc     uint32        // CRC-32C of the bytes written in order from the start...
-	crcEnd  int64         // ...up to here
-	crcOK   bool          // every write so far came in order, and the file was empty
+	crcOK   bool          // the file was new and every write came in order from its start...
+	crc     uint32        // ...so this is the CRC-32C of its size bytes
 	written int64         // writeback started up to here (StartWriteback)
 }
 
@@ -70,13 +69,13 @@ func (u *stagedFile) WriteAt(p []byte, off int64) (int, error) {
 		return 0, u.err
 	}
 	n, err := u.f.WriteAt(p, off)
-	if end := off + int64(n); end > u.size {
-		u.size = end
-	}
-	if u.crcOK && off == u.crcEnd && off+int64(n) <= spool.MarkLimit {
-		u.crc, u.crcEnd = spool.UpdateCRC(u.crc, p[:n]), off+int64(n)
+	if u.crcOK && off == u.size && off+int64(n) <= spool.MarkLimit {
+		u.crc = spool.UpdateCRC(u.crc, p[:n])
 	} else {
 		u.crcOK = false // mark reads the file back
+	}
+	if end := off + int64(n); end > u.size {
+		u.size = end
 	}
 	if u.size-u.written >= writebackChunk {
 		spool.StartWriteback(u.f, u.written, u.size-u.written) // best effort: the fsync at CLOSE writes what is left
@@ -152,8 +151,8 @@ func (u *stagedFile) mark(name string) bool {
 	if u.size > spool.MarkLimit {
 		return false
 	}
-	size, crc := u.crcEnd, u.crc
-	if !u.crcOK || size != u.size {
+	size, crc := u.size, u.crc
+	if !u.crcOK {
 		var err error
 		if size, crc, err = spool.Checksum(u.f); err != nil {
 			return false

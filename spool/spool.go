@@ -82,7 +82,7 @@ func (l Layout) recoverBox(code string) (int, error) {
 	moved := 0
 	for _, e := range entries {
 		p := filepath.Join(dir, e.Name())
-		if a, ok := readAcked(p); e.Type().IsRegular() && ok {
+		if a, ok := readAcked(p); ok && e.Type().IsRegular() {
 			if err := os.MkdirAll(l.Dir(code, Outbox), 0o700); err != nil {
 				return moved, err
 			}

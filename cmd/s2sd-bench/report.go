@@ -236,8 +236,9 @@ func (r *report) phase(n int, modes []*phaseMode) {
 			"renames); it adds the acknowledgement's fsyncs to the routing latency.",
 			"",
 			"\"Making each file durable\" is s2sd's `s2sd_upload_durable_seconds` histogram, its sum over its",
-			"count in each run: the part of each CLOSE that fsyncs the file, moves it into the outbox and",
-			"fsyncs the outbox, to set beside the fsync floor's whole file.",
+			"count in each run: the part of each CLOSE that marks the file in staging, fsyncs it with",
+			"staging and moves it into the outbox (above 1 MiB: fsyncs it, moves it and fsyncs the",
+			"outbox), to set beside the fsync floor's whole file.",
 		}
 		at := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "| OpenSSH, written") })
 		lines = slices.Insert(lines, at, slices.Concat(durableRows("s2sd", m.s2sdDurable), cmpLines)...)

@@ -177,8 +177,8 @@ const rejectedMetric = `s2sd_routed_files_total{outcome="rejected"}`
 const cpuMetric = `process_cpu_seconds_total`
 
 // durableMetric is the histogram of the time each acknowledgement spends
-// making its upload durable (the file's fsync, its move, the outbox's
-// fsync): what CLOSE costs s2sd beyond what sftp-server does.
+// making its upload durable (its marker in staging, the fsyncs, its move
+// into the outbox): what CLOSE costs s2sd beyond what sftp-server does.
 const durableMetric = `s2sd_upload_durable_seconds`
 
 // waitRouted polls the metrics until at least n files have been routed in
