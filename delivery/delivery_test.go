@@ -822,3 +822,82 @@ func TestBatchBeginFallsBack(t *testing.T) {
 		t.Fatalf("%d uploads recorded, want 2", len(ups))
 	}
 }
+
+// TestGatherBatch: a worker gathers what is queued into batches of at
+// most maxBatch, taking files that arrive while it gathers, and ends a
+// batch once a look at the queue finds nothing new.
+func TestGatherBatch(t *testing.T) {
+	e := newEnv(t)
+	r := e.router
+	for i := range maxBatch + 6 {
+		r.queue <- key{"8231234", fmt.Sprintf("f%03d", i)}
+	}
+	if got := r.gatherBatch(context.Background()); len(got) != maxBatch || got[0].name != "f000" || got[maxBatch-1].name != "f063" {
+		t.Fatalf("first batch: %d files, %v ... %v; want f000 ... f063", len(got), got[0], got[len(got)-1])
+	}
+	if got := r.gatherBatch(context.Background()); len(got) != 6 || got[5].name != "f069" {
+		t.Fatalf("second batch: %v, want f064 ... f069", got)
+	}
+
+	// A file submitted while the batch gathers joins it: the look after
+	// the first file finds it, and the next finds nothing.
+	r.queue <- key{"8231234", "g1"}
+	late := make(chan struct{})
+	go func() {
+		defer close(late)
+		for len(r.queue) > 0 { // until the worker has taken g1
+			time.Sleep(100 * time.Microsecond)
+		}
+		r.queue <- key{"8231234", "g2"}
+	}()
+	got := r.gatherBatch(context.Background())
+	<-late
+	if len(got) != 2 || got[1].name != "g2" {
+		t.Fatalf("batch %v, want g1 and g2", got)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if got := r.gatherBatch(ctx); got != nil {
+		t.Fatalf("gathered %v with the context done and nothing queued", got)
+	}
+}
+
+// TestWatcherLeavesExpectedUploads: the watcher does not submit a file
+// sftpd has announced (Expect) and will submit itself, but submits any
+// other file that appears in an outbox; and a file whose upload was
+// forgotten after it reached the outbox is submitted all the same.
+func TestWatcherLeavesExpectedUploads(t *testing.T) {
+	e := newEnv(t) // the router's workers are not started: what is submitted stays queued
+	w, err := NewWatcher(e.router)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.settle = 10 * time.Millisecond
+	if err := w.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	queued := func(name string) bool {
+		e.router.mu.Lock()
+		defer e.router.mu.Unlock()
+		return e.router.queued[key{"8231234", name}] == waiting
+	}
+	expected, dropped := "8231234_CTF_8232345_030.XML", "8231234_CTF_8232345_031.XML"
+	e.router.Expect("8231234", expected, *school)
+	e.drop("8231234", expected, ctftest.Between("8231234", "8232345"))
+	e.drop("8231234", dropped, ctftest.Between("8231234", "8232345"))
+	for deadline := time.Now().Add(5 * time.Second); !queued(dropped); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a dropped file was not submitted within 5s")
+		}
+	}
+	time.Sleep(5 * w.settle) // the expected file's events came before the dropped one's
+	if queued(expected) {
+		t.Fatal("the watcher submitted a file sftpd announced")
+	}
+	e.router.Forget("8231234", expected)
+	if !queued(expected) {
+		t.Fatal("a forgotten upload left in the outbox was not submitted")
+	}
+}

@@ -3,12 +3,14 @@ package delivery
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/s2sd/s2sd/ledger"
+	"github.com/s2sd/s2sd/spool"
 )
 
 // Router routes acknowledged files. Open it with New, start its workers
@@ -94,6 +96,9 @@ func (r *Router) expect(box, name string, who Sender, carried bool) {
 }
 
 // Forget drops an expectation for an upload that was not acknowledged.
+// If the file reached the outbox all the same (its move was made but not
+// fsynced), it is submitted, as the watcher, which leaves expected files
+// to sftpd (owns), would have done.
 func (r *Router) Forget(box, name string) {
 	r.mu.Lock()
 	delete(r.expected, key{box, name})
@@ -101,6 +106,21 @@ func (r *Router) Forget(box, name string) {
 	if err := r.ledger.ClearUploadSender(context.Background(), box, name); err != nil {
 		r.log.Error().Err(err).Str("file", name).Msg("forgetting the sender of an upload")
 	}
+	if fi, err := os.Lstat(r.cfg.abs(spoolRel(box, spool.Outbox, name))); err == nil && fi.Mode().IsRegular() {
+		r.Submit(box, name)
+	}
+}
+
+// owns reports whether the router will look at box/name in its outbox
+// without being told again: sftpd is about to submit it (Expect), or it
+// is queued and no worker has taken it yet, so that the worker will find
+// the file as it is then. The watcher need not submit such a file.
+func (r *Router) owns(box, name string) bool {
+	k := key{box, name}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, expected := r.expected[k]
+	return expected || r.queued[k] == waiting
 }
 
 // Submit queues box/name for routing, once however often it is submitted.
@@ -188,6 +208,11 @@ func (r *Router) work(ctx context.Context) {
 // gatherBatch takes the next batch from the queue: its first file, and
 // those that follow while they keep coming (see gatherWait), up to
 // maxBatch. It returns nil when ctx is done before any file arrives.
+//
+// After the first file it looks at the queue once every gatherQuiet
+// rather than waiting on it, so that a file submitted meanwhile wakes no
+// one: waking the gathering worker for each file of a phase transfer
+// cost a thread switch per acknowledgement, in the sessions' time.
 func (r *Router) gatherBatch(ctx context.Context) []key {
 	r.gather.Lock()
 	defer r.gather.Unlock()
@@ -198,20 +223,31 @@ func (r *Router) gatherBatch(ctx context.Context) []key {
 	case k := <-r.queue:
 		ks = append(ks, k)
 	}
-	deadline := time.NewTimer(gatherWait)
-	defer deadline.Stop()
-	quiet := time.NewTimer(gatherQuiet)
-	defer quiet.Stop()
+	deadline := time.Now().Add(gatherWait)
+	tick := time.NewTicker(gatherQuiet)
+	defer tick.Stop()
+	for len(ks) < maxBatch {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return ks
+		}
+		n := len(ks)
+		ks = r.take(ks)
+		if len(ks) == n || !time.Now().Before(deadline) {
+			return ks
+		}
+	}
+	return ks
+}
+
+// take adds to ks what is queued, without waiting, up to maxBatch.
+func (r *Router) take(ks []key) []key {
 	for len(ks) < maxBatch {
 		select {
 		case k := <-r.queue:
 			ks = append(ks, k)
-			quiet.Reset(gatherQuiet)
-		case <-quiet.C:
-			return ks
-		case <-deadline.C:
-			return ks
-		case <-ctx.Done():
+		default:
 			return ks
 		}
 	}

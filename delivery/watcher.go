@@ -97,7 +97,7 @@ func (w *Watcher) watchBox(box string) {
 		return
 	}
 	for _, e := range entries {
-		if e.Type().IsRegular() && w.routable(e.Name()) {
+		if e.Type().IsRegular() && w.routable(e.Name()) && !w.router.owns(box, e.Name()) {
 			w.router.Submit(box, e.Name())
 		}
 	}
@@ -142,6 +142,12 @@ func (w *Watcher) event(ev fsnotify.Event) {
 		return
 	}
 	box := filepath.Base(filepath.Dir(dir))
+	// Most files reach an outbox through sftpd, which submits them
+	// itself: settling and submitting each again cost a timer, a
+	// goroutine and a stat per upload beside the sessions.
+	if w.router.owns(box, name) {
+		return
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if t := w.pending[ev.Name]; t != nil {
