@@ -36,6 +36,7 @@ func scanOdd() []string {
 		strings.Replace(one, `encoding="UTF-8"`, `encoding="ISO-8859-1"`, 1),
 		strings.Replace(one, "<Surname>Testpupil</Surname>", "<Surname>Test<!-- a -- b -->pupil</Surname><Surname/>", 1),
 		strings.Replace(one, "<Surname>Testpupil</Surname>", "<Surname><![CDATA[Test]]>pupil</Surname>", 1),
+		strings.Replace(one, "<Surname>Testpupil</Surname>", "<Surname>Test<!-- a < b -->pupil</Surname>", 1),
 		strings.Replace(one, "<CTfile>", "<!DOCTYPE CTfile [<!ENTITY e 'x'>]><CTfile>", 1),
 		strings.Replace(one, "<CTfile>", `<CTfile xmlns="" xmlns:a="" a:b="x>y" c=''>`, 1),
 		strings.Replace(one, "<Surname>Testpupil</Surname>", "<Surname>Test<!--->x-->pu<!---->pil</Surname>", 1),
