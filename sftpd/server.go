@@ -59,7 +59,8 @@ type Server struct {
 	addrGuard  *auth.AddressGuard // failures per source address
 	loginGuard *auth.AddressGuard // failures per unknown login
 
-	boxes boxes
+	boxes  boxes
+	syncer *spool.Syncer // CLOSE's fsyncs of a small upload and its staging
 
 	ln     net.Listener
 	ctx    context.Context
@@ -114,6 +115,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		loginGuard: auth.NewAddressGuard(cfg.Lockout),
 		conns:      make(map[net.Conn]struct{}),
 		perAddr:    make(map[string]int),
+		syncer:     spool.NewSyncer(),
 	}
 	s.metrics = d.Metrics
 	s.ssh = s.serverConfig(d.HostKeys)
@@ -193,6 +195,7 @@ func (s *Server) release(c net.Conn) {
 // connections (their unfinished uploads are discarded) and waits for
 // every goroutine.
 func (s *Server) Close(ctx context.Context) error {
+	defer s.syncer.Close()
 	if s.ln == nil {
 		return nil
 	}

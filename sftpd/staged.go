@@ -172,7 +172,7 @@ func (u *stagedFile) syncWithStaging() error {
 	if err != nil {
 		return err
 	}
-	return spool.SyncWithDir(u.f, dir)
+	return u.sess.srv.syncer.SyncWithDir(u.f, dir)
 }
 
 // info describes the upload in a listing.

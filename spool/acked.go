@@ -96,7 +96,7 @@ func Checksum(f io.ReaderAt) (int64, uint32, error) {
 
 // MarkAcked renames the staged upload at path, within staging, to the
 // marker of a, and returns its new path. The caller then fsyncs the file
-// and staging (SyncWithDir).
+// and staging (a Syncer, or SyncWithDir).
 func MarkAcked(path string, a Acked) (string, error) {
 	marked := filepath.Join(filepath.Dir(path), a.fileName())
 	if len(filepath.Base(marked)) > 255 {

@@ -57,7 +57,8 @@ func (b *bench) syscallCounts(ctx context.Context, run int) error {
 // traceResult is what strace saw a server do.
 type traceResult struct {
 	calls  map[string]int // by system call
-	fsyncs map[string]int // fsync and fdatasync, by what they synced
+	fsyncs map[string]int // fsync and fdatasync, by what they synced, AIO's included
+	aio    int            // fsyncs submitted through AIO
 	sleeps sleepTally     // clock_nanosleep: C code's usleep
 }
 
@@ -94,7 +95,8 @@ func traced(ctx context.Context, out string, pid int, f func() error) (traceResu
 	if err != nil {
 		return traceResult{}, fmt.Errorf("strace wrote no summary (%v): %s", err, strings.TrimSpace(stderr.String()))
 	}
-	return traceResult{calls: parseStraceSummary(b), fsyncs: fsyncPaths(b), sleeps: sleeps(b)}, nil
+	fsyncs, aio := fsyncPaths(b)
+	return traceResult{calls: parseStraceSummary(b), fsyncs: fsyncs, aio: aio, sleeps: sleeps(b)}, nil
 }
 
 // sleeps tallies "clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0,
@@ -130,10 +132,26 @@ func sleeps(b []byte) sleepTally {
 // fsyncPaths counts the fsync and fdatasync calls in a strace -y trace
 // by what they synced, with mailbox codes and file names generalised:
 // "fsync(7</tmp/x/data/spool/8231000/outbox>)" counts as
-// "spool/CODE/outbox".
-func fsyncPaths(b []byte) map[string]int {
-	m := map[string]int{}
+// "spool/CODE/outbox". An fsync submitted through Linux AIO (io_submit
+// of IOCB_CMD_FSYNC or IOCB_CMD_FDSYNC, as s2sd's CLOSE makes them)
+// counts as one too; aio is how many of those there were.
+func fsyncPaths(b []byte) (m map[string]int, aio int) {
+	m = map[string]int{}
 	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, " io_submit(") {
+			for _, cb := range strings.Split(line, "aio_lio_opcode=")[1:] {
+				if !strings.HasPrefix(cb, "IOCB_CMD_FSYNC") && !strings.HasPrefix(cb, "IOCB_CMD_FDSYNC") {
+					continue
+				}
+				lt, gt := strings.IndexByte(cb, '<'), strings.IndexByte(cb, '>')
+				if lt < 0 || gt < lt {
+					continue
+				}
+				m[generalise(cb[lt+1:gt])]++
+				aio++
+			}
+			continue
+		}
 		i := strings.Index(line, "sync(")
 		if i < 0 || !(strings.Contains(line, " fsync(") || strings.Contains(line, " fdatasync(")) {
 			continue
@@ -144,7 +162,7 @@ func fsyncPaths(b []byte) map[string]int {
 		}
 		m[generalise(line[i+lt+1:i+gt])]++
 	}
-	return m
+	return m, aio
 }
 
 func generalise(path string) string {
