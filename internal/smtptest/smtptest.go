@@ -14,6 +14,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -21,6 +22,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,6 +58,7 @@ type Server struct {
 	tls  *tls.Config
 
 	mu     sync.Mutex
+	port   *os.File // the socket New bound, not listening, until the first Start
 	srv    *smtp.Server
 	msgs   []Message
 	refuse map[string]*smtp.SMTPError // by recipient
@@ -63,15 +66,17 @@ type Server struct {
 }
 
 // New makes a server on a free loopback port, not yet listening, and
-// stops it when the test ends.
+// stops it when the test ends. The port stays bound, refusing
+// connections, until the first Start listens on it: released in between,
+// it was once taken by another test's connection
+// (TestMailKilledMidDelivery: "bind: address already in use").
 func New(t testing.TB, o Options) *Server {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, addr, err := bindLoopback()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Addr: l.Addr().String(), t: t, opts: o, refuse: map[string]*smtp.SMTPError{}}
-	l.Close()
+	s := &Server{Addr: addr, t: t, opts: o, refuse: map[string]*smtp.SMTPError{}, port: port}
 	if o.TLS {
 		cert, caPEM := selfSigned(t)
 		s.CAFile = filepath.Join(t.TempDir(), "ca.pem")
@@ -87,7 +92,17 @@ func New(t testing.TB, o Options) *Server {
 // Start listens on Addr and serves until Stop.
 func (s *Server) Start() {
 	s.t.Helper()
-	l, err := net.Listen("tcp", s.Addr)
+	s.mu.Lock()
+	port := s.port
+	s.port = nil
+	s.mu.Unlock()
+	var l net.Listener
+	var err error
+	if port != nil {
+		l, err = listenOn(port)
+	} else {
+		l, err = net.Listen("tcp", s.Addr)
+	}
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -112,11 +127,14 @@ func (s *Server) Start() {
 // Stop closes the listener and every connection; Start may follow.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	srv := s.srv
-	s.srv = nil
+	srv, port := s.srv, s.port
+	s.srv, s.port = nil, nil
 	s.mu.Unlock()
 	if srv != nil {
 		srv.Close()
+	}
+	if port != nil {
+		port.Close()
 	}
 }
 
@@ -250,4 +268,40 @@ func selfSigned(t testing.TB) (tls.Certificate, []byte) {
 		t.Fatal(err)
 	}
 	return cert, certPEM
+}
+
+// bindLoopback binds a TCP socket to a free loopback port without
+// listening: the port is the socket's, and a connection to it is refused.
+func bindLoopback() (*os.File, string, error) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, "", err
+	}
+	f := os.NewFile(uintptr(fd), "smtptest")
+	// As net.Listen sets it: a later Start can listen on the port again
+	// while connections of the last one linger.
+	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
+		f.Close()
+		return nil, "", err
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		f.Close()
+		return nil, "", err
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		f.Close()
+		return nil, "", err
+	}
+	return f, fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port), nil
+}
+
+// listenOn makes the socket bindLoopback bound listen, and closes the
+// file (the listener holds its own descriptor).
+func listenOn(f *os.File) (net.Listener, error) {
+	defer f.Close()
+	if err := syscall.Listen(int(f.Fd()), syscall.SOMAXCONN); err != nil {
+		return nil, err
+	}
+	return net.FileListener(f)
 }
