@@ -1,7 +1,9 @@
 package spool
 
 import (
+	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"sync"
 	"syscall"
@@ -11,18 +13,19 @@ import (
 )
 
 // Syncer fsyncs a file and its directory at the same time, as
-// SyncWithDir does, but with one blocking system call instead of two on
-// two threads: both fsyncs are submitted through Linux AIO
-// (IOCB_CMD_FSYNC, the same fsync, run by the kernel's workers) and
-// waited for together. Go hands a P blocked in a system call to another
-// thread; with SyncWithDir's two, every small upload's CLOSE woke
-// threads on both vCPUs for nothing. Where AIO is not available (an old
-// kernel, a seccomp filter), Syncer uses SyncWithDir.
+// SyncWithDir does, but without blocking a thread: both fsyncs are
+// submitted through Linux AIO (IOCB_CMD_FSYNC, the same fsync, run by
+// the kernel's workers), which signals an eventfd when each is done, and
+// the goroutine waits for that in Go's poller, as for a socket. Go hands
+// a P blocked in a system call to another thread; with SyncWithDir's two,
+// every small upload's CLOSE woke threads on both vCPUs for nothing.
+// Where AIO is not available (an old kernel, a seccomp filter), Syncer
+// uses SyncWithDir.
 //
 // A Syncer keeps up to maxAIOContexts AIO contexts for its callers; one
 // that finds them all in use uses SyncWithDir. Close releases them.
 type Syncer struct {
-	idle chan uintptr // contexts not in use
+	idle chan *aioContext // contexts not in use
 
 	mu     sync.Mutex
 	made   int  // contexts made and not destroyed
@@ -36,7 +39,33 @@ const maxAIOContexts = 16
 
 // NewSyncer returns a Syncer with no AIO context yet.
 func NewSyncer() *Syncer {
-	return &Syncer{idle: make(chan uintptr, maxAIOContexts)}
+	return &Syncer{idle: make(chan *aioContext, maxAIOContexts)}
+}
+
+// aioContext is an AIO context and the eventfd its completions signal.
+type aioContext struct {
+	id     uintptr
+	done   *os.File // non-blocking, so that reading it waits in Go's poller
+	doneFd int      // done's descriptor, so that no call of done.Fd() can make it blocking
+}
+
+func newAIOContext() (*aioContext, syscall.Errno) {
+	fd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		return nil, err.(syscall.Errno)
+	}
+	c := &aioContext{done: os.NewFile(uintptr(fd), "aio-eventfd"), doneFd: fd}
+	if _, _, e := unix.Syscall(unix.SYS_IO_SETUP, 2, uintptr(unsafe.Pointer(&c.id)), 0); e != 0 {
+		c.done.Close()
+		return nil, e
+	}
+	return c, 0
+}
+
+// destroy waits for what c still holds and releases it.
+func (c *aioContext) destroy() {
+	unix.Syscall(unix.SYS_IO_DESTROY, c.id, 0, 0)
+	c.done.Close()
 }
 
 // SyncWithDir fsyncs f and dir, the directory that holds it, at the same
@@ -51,7 +80,7 @@ func (s *Syncer) SyncWithDir(f, dir *os.File) error {
 		// The context's state is unknown: destroying it waits for
 		// what it still holds. Both are then fsynced again, which is
 		// harmless.
-		ioDestroy(c)
+		c.destroy()
 		s.mu.Lock()
 		s.made--
 		s.mu.Unlock()
@@ -70,7 +99,7 @@ func (s *Syncer) Close() {
 	for {
 		select {
 		case c := <-s.idle:
-			ioDestroy(c)
+			c.destroy()
 			s.made--
 		default:
 			return
@@ -80,7 +109,7 @@ func (s *Syncer) Close() {
 
 // get returns an idle context, or a new one while fewer than
 // maxAIOContexts exist; ok is false if there is none to use.
-func (s *Syncer) get() (c uintptr, ok bool) {
+func (s *Syncer) get() (c *aioContext, ok bool) {
 	select {
 	case c := <-s.idle:
 		return c, true
@@ -89,29 +118,29 @@ func (s *Syncer) get() (c uintptr, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.off || s.closed || s.made >= maxAIOContexts {
-		return 0, false
+		return nil, false
 	}
-	if _, _, e := unix.Syscall(unix.SYS_IO_SETUP, 2, uintptr(unsafe.Pointer(&c)), 0); e != 0 {
-		// EAGAIN: the system's contexts are used up for now.
-		s.off = e != syscall.EAGAIN
-		return 0, false
+	c, e := newAIOContext()
+	if e != 0 {
+		// EAGAIN, EMFILE: the system's contexts or the descriptors are
+		// used up for now.
+		s.off = e != syscall.EAGAIN && e != syscall.EMFILE && e != syscall.ENFILE
+		return nil, false
 	}
 	s.made++
 	return c, true
 }
 
-func (s *Syncer) put(c uintptr) {
+func (s *Syncer) put(c *aioContext) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		ioDestroy(c)
+		c.destroy()
 		s.made--
 		return
 	}
 	s.idle <- c // never blocks: at most maxAIOContexts exist
 }
-
-func ioDestroy(c uintptr) { unix.Syscall(unix.SYS_IO_DESTROY, c, 0, 0) }
 
 // iocb is the kernel's struct iocb. aio_key and aio_rw_flags, whose
 // order depends on the byte order, are both zero here.
@@ -138,19 +167,23 @@ type ioEvent struct {
 	res2 int64
 }
 
-const iocbCmdFsync = 2
+const (
+	iocbCmdFsync  = 2
+	iocbFlagResfd = 1 << 0 // signal aio_resfd on completion
+)
 
-// syncPair fsyncs a and b through context c and returns their errors. A
-// file whose fsync could not be submitted is fsynced directly. ok is
-// false if c can no longer be trusted: the wait for the fsyncs failed.
-func syncPair(c uintptr, a, b *os.File) (ok bool, err error) {
+// syncPair fsyncs a and b through c and returns their errors. A file
+// whose fsync could not be submitted is fsynced directly. ok is false if
+// c can no longer be trusted: the wait for the fsyncs failed.
+func syncPair(c *aioContext, a, b *os.File) (ok bool, err error) {
 	files := [2]*os.File{a, b}
+	done := uint32(c.doneFd)
 	cbs := [2]iocb{
-		{data: 0, opcode: iocbCmdFsync, fildes: uint32(a.Fd())},
-		{data: 1, opcode: iocbCmdFsync, fildes: uint32(b.Fd())},
+		{data: 0, opcode: iocbCmdFsync, fildes: uint32(a.Fd()), flags: iocbFlagResfd, resfd: done},
+		{data: 1, opcode: iocbCmdFsync, fildes: uint32(b.Fd()), flags: iocbFlagResfd, resfd: done},
 	}
 	ptrs := [2]*iocb{&cbs[0], &cbs[1]}
-	n, _, e := unix.Syscall(unix.SYS_IO_SUBMIT, c, 2, uintptr(unsafe.Pointer(&ptrs[0])))
+	n, _, e := unix.Syscall(unix.SYS_IO_SUBMIT, c.id, 2, uintptr(unsafe.Pointer(&ptrs[0])))
 	if e != 0 {
 		n = 0 // none submitted
 	}
@@ -158,9 +191,18 @@ func syncPair(c uintptr, a, b *os.File) (ok bool, err error) {
 	for i := int(n); i < 2; i++ {
 		errs[i] = files[i].Sync()
 	}
+	// The eventfd counts completions; the kernel adds each to the ring
+	// before it signals.
+	var count [8]byte
+	for signalled := uint64(0); signalled < uint64(n); {
+		if _, err := io.ReadFull(c.done, count[:]); err != nil {
+			return false, err
+		}
+		signalled += binary.NativeEndian.Uint64(count[:])
+	}
 	var evs [2]ioEvent
 	for got := 0; got < int(n); {
-		m, _, e := unix.Syscall6(unix.SYS_IO_GETEVENTS, c, n-uintptr(got), n-uintptr(got),
+		m, _, e := unix.Syscall6(unix.SYS_IO_GETEVENTS, c.id, n-uintptr(got), n-uintptr(got),
 			uintptr(unsafe.Pointer(&evs[got])), 0, 0)
 		if e == syscall.EINTR {
 			continue

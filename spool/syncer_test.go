@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // openPair creates a file in a new directory and opens both.
@@ -58,6 +60,16 @@ func TestSyncerSyncsThroughAIO(t *testing.T) {
 	}
 	if s.made != want || len(s.idle) != want {
 		t.Errorf("contexts made %d, idle %d; want %d and %d", s.made, len(s.idle), want, want)
+	}
+	if want == 1 {
+		// The wait is in Go's poller, not a blocked thread, only if the
+		// eventfd is non-blocking.
+		c := <-s.idle
+		flags, err := unix.FcntlInt(uintptr(c.doneFd), unix.F_GETFL, 0)
+		if err != nil || flags&unix.O_NONBLOCK == 0 {
+			t.Errorf("the context's eventfd: flags %#x, %v; want O_NONBLOCK", flags, err)
+		}
+		s.idle <- c
 	}
 	s.Close()
 	if s.made != 0 || len(s.idle) != 0 {
