@@ -52,7 +52,9 @@ type aioContext struct {
 func newAIOContext() (*aioContext, syscall.Errno) {
 	fd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
-		return nil, err.(syscall.Errno)
+		e := syscall.ENOSYS
+		errors.As(err, &e)
+		return nil, e
 	}
 	c := &aioContext{done: os.NewFile(uintptr(fd), "aio-eventfd"), doneFd: fd}
 	if _, _, e := unix.Syscall(unix.SYS_IO_SETUP, 2, uintptr(unsafe.Pointer(&c.id)), 0); e != 0 {
