@@ -94,7 +94,7 @@ func TestScanCTF(t *testing.T) {
 			t.Errorf("plain file %d: not scanned", i)
 		}
 	}
-	for i, s := range scanOdd()[:5] {
+	for i, s := range scanOdd()[:6] {
 		if newCTFReader(CTFOptions{}.withDefaults()).scan([]byte(s)) {
 			t.Errorf("odd file %d: scanned", i)
 		}

@@ -44,9 +44,8 @@ func NewSyncer() *Syncer {
 
 // aioContext is an AIO context and the eventfd its completions signal.
 type aioContext struct {
-	id     uintptr
-	done   *os.File // non-blocking, so that reading it waits in Go's poller
-	doneFd int      // done's descriptor, so that no call of done.Fd() can make it blocking
+	id   uintptr
+	done *os.File // made non-blocking, so that reading it waits in Go's poller (and Fd leaves it so)
 }
 
 func newAIOContext() (*aioContext, syscall.Errno) {
@@ -56,7 +55,7 @@ func newAIOContext() (*aioContext, syscall.Errno) {
 		errors.As(err, &e)
 		return nil, e
 	}
-	c := &aioContext{done: os.NewFile(uintptr(fd), "aio-eventfd"), doneFd: fd}
+	c := &aioContext{done: os.NewFile(uintptr(fd), "aio-eventfd")}
 	if _, _, e := unix.Syscall(unix.SYS_IO_SETUP, 2, uintptr(unsafe.Pointer(&c.id)), 0); e != 0 {
 		c.done.Close()
 		return nil, e
@@ -179,7 +178,7 @@ const (
 // c can no longer be trusted: the wait for the fsyncs failed.
 func syncPair(c *aioContext, a, b *os.File) (ok bool, err error) {
 	files := [2]*os.File{a, b}
-	done := uint32(c.doneFd)
+	done := uint32(c.done.Fd())
 	cbs := [2]iocb{
 		{data: 0, opcode: iocbCmdFsync, fildes: uint32(a.Fd()), flags: iocbFlagResfd, resfd: done},
 		{data: 1, opcode: iocbCmdFsync, fildes: uint32(b.Fd()), flags: iocbFlagResfd, resfd: done},
@@ -189,7 +188,7 @@ func syncPair(c *aioContext, a, b *os.File) (ok bool, err error) {
 	if e != 0 {
 		n = 0 // none submitted
 	}
-	errs := make([]error, 2)
+	var errs [2]error
 	for i := int(n); i < 2; i++ {
 		errs[i] = files[i].Sync()
 	}
@@ -219,5 +218,5 @@ func syncPair(c *aioContext, a, b *os.File) (ok bool, err error) {
 			errs[ev.data] = &os.PathError{Op: "fsync", Path: files[ev.data].Name(), Err: syscall.Errno(-ev.res)}
 		}
 	}
-	return true, errors.Join(errs...)
+	return true, errors.Join(errs[:]...)
 }

@@ -65,7 +65,7 @@ func TestSyncerSyncsThroughAIO(t *testing.T) {
 		// The wait is in Go's poller, not a blocked thread, only if the
 		// eventfd is non-blocking.
 		c := <-s.idle
-		flags, err := unix.FcntlInt(uintptr(c.doneFd), unix.F_GETFL, 0)
+		flags, err := unix.FcntlInt(c.done.Fd(), unix.F_GETFL, 0)
 		if err != nil || flags&unix.O_NONBLOCK == 0 {
 			t.Errorf("the context's eventfd: flags %#x, %v; want O_NONBLOCK", flags, err)
 		}
