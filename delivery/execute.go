@@ -71,9 +71,9 @@ func (r *Router) execute(k key, p plan, dirs dirSet) error {
 
 // syncSources fsyncs the outbox and staging folder of each mailbox the
 // jobs move files out of, before any moves. sftpd acknowledges a small
-// upload through a marker in staging and renames it into the outbox
+// upload through its record in staging and renames it into the outbox
 // without an fsync (see spool.RecoverStaging): until that rename is on
-// disk, a crash would leave the file in staging with its marker, and a
+// disk, a crash would leave the file in staging with its record, and a
 // file routed meanwhile would then be moved into the outbox again at
 // start-up and routed twice. If an fsync fails, nothing is moved, as when
 // the fsync after the moves fails.

@@ -11,11 +11,11 @@ import (
 
 // TestCrashFinishesAcknowledgedMove starts the daemon on what a power cut
 // can leave in staging. A small upload is acknowledged once it is fsynced
-// in staging under a marker naming it; its move into the outbox is made
+// in staging with a record naming it; its move into the outbox is made
 // durable later, by routing. So after a power cut an acknowledged upload
 // can still be in staging: start-up must move it into the outbox and
 // route it, as its sender was told. An upload whose fsync was cut short
-// (its bytes do not match its marker) was never acknowledged and must
+// (its bytes do not match its record) was never acknowledged and must
 // not be routed; nor must an upload never marked.
 func TestCrashFinishesAcknowledgedMove(t *testing.T) {
 	t.Parallel()
@@ -31,7 +31,7 @@ func TestCrashFinishesAcknowledgedMove(t *testing.T) {
 	staging := d.box(ampthill, ".staging")
 	acked, ackedData := ctf(ampthill, biggleswade, 2, 6_000)
 	torn, tornData := ctf(ampthill, biggleswade, 3, 6_000)
-	stage := func(file string, data []byte, marker []byte, name string) {
+	stage := func(file string, data []byte, recorded []byte, name string) {
 		t.Helper()
 		p := filepath.Join(staging, file)
 		if err := os.WriteFile(p, data, 0o600); err != nil {
@@ -41,19 +41,20 @@ func TestCrashFinishesAcknowledgedMove(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := spool.WriteSender(f, spool.Sender{Login: "ampthill", Role: "school", Remote: "127.0.0.1"}); err != nil {
-			t.Fatalf("the sender's extended attribute: %v", err)
-		}
-		f.Close()
-		if marker == nil {
+		defer f.Close()
+		sender := spool.Sender{Login: "ampthill", Role: "school", Remote: "127.0.0.1"}
+		if recorded == nil {
+			if err := spool.WriteSender(f, sender); err != nil {
+				t.Fatalf("the sender's extended attribute: %v", err)
+			}
 			return
 		}
-		size, crc, err := spool.Checksum(bytes.NewReader(marker))
+		size, crc, err := spool.Checksum(bytes.NewReader(recorded))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := spool.MarkAcked(p, spool.Acked{Name: name, Size: size, CRC: crc}); err != nil {
-			t.Fatal(err)
+		if err := spool.WriteAcked(f, sender, spool.Acked{Name: name, Size: size, CRC: crc}); err != nil {
+			t.Fatalf("the record's extended attribute: %v", err)
 		}
 	}
 	stage("0a1b2c3d4e5f60718293a4b5", ackedData, ackedData, acked)

@@ -23,7 +23,8 @@ type stagedFile struct {
 	limitNote string // what the limit is for, in the too-large message
 	append    bool
 	carry     bool // record the sender in the file before its fsync
-	carried   bool // the file carries its sender (spool.WriteSender)
+	carried   bool // the file carries its sender (spool.WriteSender, WriteAcked)
+	durable   bool // the staging file's name is durable in staging (a spare)
 
 	mu      sync.Mutex
 	f       *os.File
@@ -34,7 +35,7 @@ type stagedFile struct {
 	size    int64
 	mtime   time.Time
 	synced  time.Duration // what making it durable took at the last clean close: the mark and the fsyncs
-	marked  bool          // the last clean close marked it acknowledged (spool.MarkAcked)
+	marked  bool          // the last clean close marked it acknowledged (spool.WriteAcked)
 	crcOK   bool          // the file was new and every write came in order from its start...
 	crc     uint32        // ...so this is the CRC-32C of its size bytes
 	written int64         // writeback started up to here (StartWriteback)
@@ -102,25 +103,27 @@ func (u *stagedFile) TransferError(error) {
 // If the upload must be discarded, it returns why (for the audit log) and
 // the error for the client; otherwise why is "". A close that will
 // acknowledge the upload under a name gives ackAs: a small file is then
-// marked acknowledged and fsynced with its staging folder (see mark).
+// marked acknowledged (see mark) and fsynced alone if its name is durable
+// in staging, else with staging.
 func (u *stagedFile) closeHandle(ackAs string) (why string, err error) {
 	u.mu.Lock()
 	u.open = false
 	failed, aborted := u.err, u.aborted
 	var syncErr error
 	if failed == nil && !aborted {
-		if u.carry {
-			// Best effort: without extended attributes the router records
-			// the sender in the ledger instead. The session is the one
-			// acknowledging, which may have resumed another's upload.
-			who := u.sess.who
-			u.carried = spool.WriteSender(u.f, spool.Sender{Login: who.Login, Role: who.Role, Remote: who.Remote}) == nil
-		}
 		start := time.Now()
-		u.marked = ackAs != "" && u.mark(ackAs)
-		if u.marked {
+		u.marked = ackAs != "" && u.carry && u.mark(ackAs)
+		if u.carry && !u.marked {
+			// Best effort: without extended attributes the router records
+			// the sender in the ledger instead.
+			u.carried = spool.WriteSender(u.f, u.sender()) == nil
+		}
+		switch {
+		case u.marked && u.durable:
+			syncErr = u.sess.srv.syncer.Sync(u.f)
+		case u.marked:
 			syncErr = u.syncWithStaging()
-		} else {
+		default:
 			syncErr = u.f.Sync()
 		}
 		u.synced = time.Since(start)
@@ -143,10 +146,11 @@ func (u *stagedFile) closeHandle(ackAs string) (why string, err error) {
 	return "", nil
 }
 
-// mark renames the staged file to a marker that says it is acknowledged
-// under name (spool.MarkAcked), so that start-up can finish its move into
-// the outbox: the move need then not be fsynced before the client is
-// told. Only a small file is marked. u.mu is held.
+// mark writes the staged file's record, its sender and that it is
+// acknowledged under name (spool.WriteAcked), so that start-up can finish
+// its move into the outbox: the move need then not be fsynced before the
+// client is told. Only a small file is marked, and only where files have
+// extended attributes. u.mu is held.
 func (u *stagedFile) mark(name string) bool {
 	if u.size > spool.MarkLimit {
 		return false
@@ -158,15 +162,21 @@ func (u *stagedFile) mark(name string) bool {
 			return false
 		}
 	}
-	marked, err := spool.MarkAcked(u.staged, spool.Acked{Name: name, Size: size, CRC: crc})
-	if err != nil {
+	if spool.WriteAcked(u.f, u.sender(), spool.Acked{Name: name, Size: size, CRC: crc}) != nil {
 		return false
 	}
-	u.staged = marked
+	u.carried = true
 	return true
 }
 
-// syncWithStaging fsyncs the file and staging, which holds its marker.
+// sender is who the file is from: the session acknowledging it, which may
+// have resumed another's upload.
+func (u *stagedFile) sender() spool.Sender {
+	who := u.sess.who
+	return spool.Sender{Login: who.Login, Role: who.Role, Remote: who.Remote}
+}
+
+// syncWithStaging fsyncs the file and staging, which holds its name.
 func (u *stagedFile) syncWithStaging() error {
 	dir, err := u.sess.stagingDir()
 	if err != nil {

@@ -68,7 +68,7 @@ func (u *upload) reopen(trunc, appendMode bool) error {
 // commit moves an acknowledged upload into the outbox under name, durably,
 // and records it. Only then does the client get OK. A file its close
 // marked acknowledged (stagedFile.mark) is durable already, in staging
-// with its marker, so its move is not fsynced here: routing fsyncs the
+// with its record, so its move is not fsynced here: routing fsyncs the
 // outbox before it moves the file on, and start-up finishes a move a
 // crash lost.
 func (s *session) commit(u *upload, name string) error {
@@ -105,7 +105,7 @@ func (s *session) commit(u *upload, name string) error {
 	// The router audits the upload when it records it, in the same commit.
 	s.srv.metrics.Uploaded(synced + moved)
 	s.log.Info().Str(logFile, name).Int64(logSize, u.size).Msg("upload acknowledged")
-	s.makeSpare()
+	s.makeSpares()
 	return nil
 }
 
@@ -125,7 +125,7 @@ func (s *session) discard(u *upload, why string) {
 	marked, staged := u.marked, u.staged
 	u.mu.Unlock()
 	if err := os.Remove(staged); err == nil && marked {
-		// Durably, or start-up would find the marker and move the file
+		// Durably, or start-up would find the record and move the file
 		// into the outbox after all.
 		if err := spool.SyncDir(filepath.Dir(staged)); err != nil {
 			s.log.Error().Err(err).Str(logFile, u.name).Msg("fsync of staging after a discard failed")

@@ -1,78 +1,54 @@
 package spool
 
 import (
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 )
 
-// A small upload is acknowledged on one device flush instead of two. Its
-// staging file is renamed, within staging, to a name that says it is
-// acknowledged and under which outbox name (the marker); then the file and
-// its staging folder are fsynced at the same time, and only then is it
-// renamed into the outbox, a rename nothing waits to make durable. If the
-// machine stops before that rename reaches the disk, the file is still in
-// staging under its marker, and start-up (RecoverStaging) finishes the
-// move. The marker carries the size and CRC-32C of the bytes, so that a
-// file whose fsync a power cut interrupted, and which was therefore never
-// acknowledged, is told apart and dropped rather than routed torn.
-// Routing fsyncs an outbox and its staging folder before it moves a file
-// out, so that a routed file can never come back from staging.
+// A small upload is acknowledged on one device flush. Its staging file's
+// record (WriteAcked) says that it is acknowledged and under which outbox
+// name; then the file is fsynced, with staging too unless the file's name
+// was already durable there (a spare made ahead, see sftpd), and only
+// then is it renamed into the outbox, a rename nothing waits to make
+// durable. If the machine stops before that rename reaches the disk, the
+// file is still in staging with its record, and start-up
+// (RecoverStaging) finishes the move. The record carries the size and
+// CRC-32C of the bytes, so that a file whose fsync a power cut
+// interrupted, and which was therefore never acknowledged, is told apart
+// and dropped rather than routed torn. Routing fsyncs an outbox and its
+// staging folder before it moves a file out, so that a routed file can
+// never come back from staging.
 //
-// The marker is a name rather than an extended attribute: a second
-// attribute beside the sender's (WriteSender) no longer fits in an ext4
-// inode, and the block it then takes costs the fsync 50 µs.
+// The acknowledgement is in the record, an extended attribute written
+// with the inode, rather than in the file's name: a rename in staging
+// would need staging fsynced, and a staging file made and made durable
+// ahead of its upload then needs only its own fsync at CLOSE.
 
-// ackedPrefix begins a marker's name; random staging names are hex.
-const ackedPrefix = "ack-"
-
-// MarkLimit is the largest upload acknowledged through a marker: reading
-// it back for its checksum costs less than the flush it saves.
+// MarkLimit is the largest upload acknowledged in staging: reading it
+// back for its checksum costs less than the flush it saves.
 const MarkLimit = 1 << 20
 
-// Acked is a staged upload's marker.
+// Acked is a staged upload's acknowledgement.
 type Acked struct {
 	Name string // its name in the outbox
 	Size int64
 	CRC  uint32 // CRC-32C (Castagnoli) of its bytes
 }
 
+// check reports what makes a unfit for a record.
+func (a Acked) check() error {
+	if a.Size < 0 || a.Size > MarkLimit {
+		return fmt.Errorf("acknowledged size %d is not 0 to %d", a.Size, MarkLimit)
+	}
+	if !validName(a.Name) || len(a.Name) > 255 {
+		return fmt.Errorf("acknowledged name %q is not a file name", a.Name)
+	}
+	return nil
+}
+
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-// fileName is the marker's name in staging: "ack-CRC-SIZE-NAME".
-func (a Acked) fileName() string {
-	return fmt.Sprintf("%s%08x-%d-%s", ackedPrefix, a.CRC, a.Size, a.Name)
-}
-
-// parseAcked reads a marker's name written by fileName.
-func parseAcked(s string) (Acked, error) {
-	rest, ok := strings.CutPrefix(s, ackedPrefix)
-	if !ok {
-		return Acked{}, errors.New("not an acknowledgement marker")
-	}
-	crcHex, rest, ok := strings.Cut(rest, "-")
-	if !ok || len(crcHex) != 8 {
-		return Acked{}, fmt.Errorf("marker checksum %q is not 8 hex digits", crcHex)
-	}
-	crc, err := strconv.ParseUint(crcHex, 16, 32)
-	if err != nil || fmt.Sprintf("%08x", crc) != crcHex {
-		return Acked{}, fmt.Errorf("marker checksum %q is not 8 hex digits", crcHex)
-	}
-	sizeText, name, ok := strings.Cut(rest, "-")
-	size, err := strconv.ParseInt(sizeText, 10, 64)
-	if !ok || err != nil || size < 0 || size > MarkLimit || strconv.FormatInt(size, 10) != sizeText {
-		return Acked{}, fmt.Errorf("marker size %q is not 0 to %d", sizeText, MarkLimit)
-	}
-	if name == "" || name == "." || name == ".." || strings.HasPrefix(name, ".") || strings.ContainsAny(name, "/\x00") {
-		return Acked{}, fmt.Errorf("marker name %q is not a file name", name)
-	}
-	return Acked{Name: name, Size: size, CRC: uint32(crc)}, nil
-}
 
 // UpdateCRC returns the CRC-32C of bytes whose CRC-32C was crc followed
 // by p, for a checksum kept as an upload is written.
@@ -94,25 +70,11 @@ func Checksum(f io.ReaderAt) (int64, uint32, error) {
 	return n, h.Sum32(), nil
 }
 
-// MarkAcked renames the staged upload at path, within staging, to the
-// marker of a, and returns its new path. The caller then fsyncs the file
-// and staging (a Syncer, or SyncWithDir).
-func MarkAcked(path string, a Acked) (string, error) {
-	marked := filepath.Join(filepath.Dir(path), a.fileName())
-	if len(filepath.Base(marked)) > 255 {
-		return "", errors.New("the marker would be too long a file name")
-	}
-	if err := RenameNoReplace(path, marked); err != nil {
-		return "", err
-	}
-	return marked, nil
-}
-
-// readAcked returns the marker of the staged file at path, if it is one
-// and its size and checksum match the file's bytes.
-func readAcked(path string) (Acked, bool) {
-	a, err := parseAcked(filepath.Base(path))
-	if err != nil {
+// ReadAcked returns the acknowledgement of the staged file at path, if
+// its record has one and its size and checksum match the file's bytes.
+func ReadAcked(path string) (Acked, bool) {
+	r, ok := readRecord(path)
+	if !ok || r.Acked == nil {
 		return Acked{}, false
 	}
 	f, err := os.Open(path)
@@ -121,8 +83,8 @@ func readAcked(path string) (Acked, bool) {
 	}
 	defer f.Close()
 	size, crc, err := Checksum(f)
-	if err != nil || size != a.Size || crc != a.CRC {
+	if err != nil || size != r.Acked.Size || crc != r.Acked.CRC {
 		return Acked{}, false
 	}
-	return a, true
+	return *r.Acked, true
 }

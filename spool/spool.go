@@ -46,8 +46,8 @@ func (l Layout) Ensure(code string) error {
 	return nil
 }
 
-// RecoverStaging clears staging after a crash. An upload whose marker
-// says it was acknowledged, and whose bytes match the marker, is moved
+// RecoverStaging clears staging after a crash. An upload whose record
+// says it was acknowledged, and whose bytes match the record, is moved
 // into its outbox, the move its acknowledgement left for later (see
 // acked.go); every other file is an upload never acknowledged, and is
 // removed. It returns how many uploads it moved.
@@ -82,7 +82,7 @@ func (l Layout) recoverBox(code string) (int, error) {
 	moved := 0
 	for _, e := range entries {
 		p := filepath.Join(dir, e.Name())
-		if a, ok := readAcked(p); ok && e.Type().IsRegular() {
+		if a, ok := ReadAcked(p); ok && e.Type().IsRegular() {
 			if err := os.MkdirAll(l.Dir(code, Outbox), 0o700); err != nil {
 				return moved, err
 			}

@@ -177,7 +177,7 @@ const rejectedMetric = `s2sd_routed_files_total{outcome="rejected"}`
 const cpuMetric = `process_cpu_seconds_total`
 
 // durableMetric is the histogram of the time each acknowledgement spends
-// making its upload durable (its marker in staging, the fsyncs, its move
+// making its upload durable (its record in staging, the fsyncs, its move
 // into the outbox): what CLOSE costs s2sd beyond what sftp-server does.
 const durableMetric = `s2sd_upload_durable_seconds`
 
