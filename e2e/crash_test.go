@@ -566,13 +566,9 @@ func putFile(c *sftp.Client, name string, data []byte) error {
 	return h.Close()
 }
 
-// maxSpares is how many empty staging files a session may keep ready
-// for its next uploads (sftpd's spareFiles).
-const maxSpares = 16
-
 // waitRouted waits up to 15s for every outbox to be empty, every staging
-// folder to hold no upload and at most one session's empty spares, and no
-// upload to be pending.
+// folder to hold no upload and at most one empty spare, and no upload to
+// be pending.
 func (d *daemon) waitRouted(t *testing.T) {
 	t.Helper()
 	db := openLedger(t, filepath.Join(d.data, "ledger.db"))
@@ -592,11 +588,11 @@ func (d *daemon) waitRouted(t *testing.T) {
 			}
 		}
 		for dir := range stagings {
-			// Every upload, and every empty file past the spares of
+			// Every upload, and every empty file but one: the spare of
 			// the one open session a test leaves, if it leaves one.
 			ups, empty := stagedFiles(t, filepath.Join(d.data, dir))
-			if len(empty) > maxSpares {
-				ups = append(ups, empty[maxSpares:]...)
+			if len(empty) > 0 {
+				ups = append(ups, empty[1:]...)
 			}
 			for _, n := range ups {
 				waiting = append(waiting, filepath.Join(dir, n))

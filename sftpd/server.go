@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"sync"
 	"time"
 
@@ -61,7 +60,7 @@ type Server struct {
 	loginGuard *auth.AddressGuard // failures per unknown login
 
 	boxes  boxes
-	syncer fsyncer // CLOSE's fsyncs of a small upload and its staging, and the spares'
+	syncer *spool.Syncer // CLOSE's fsyncs of a small upload and its staging
 
 	ln     net.Listener
 	ctx    context.Context
@@ -92,15 +91,6 @@ type Deps struct {
 	Metrics Metrics // nil: NoMetrics
 	Log     zerolog.Logger
 	Now     func() time.Time
-
-	syncer fsyncer // nil: spool.NewSyncer(); tests record what it fsyncs
-}
-
-// fsyncer fsyncs staging files and staging: a spool.Syncer.
-type fsyncer interface {
-	Sync(f *os.File) error
-	SyncWithDir(f, dir *os.File) error
-	Close()
 }
 
 // New returns a server ready to Listen.
@@ -117,9 +107,6 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if d.Metrics == nil {
 		d.Metrics = NoMetrics{}
 	}
-	if d.syncer == nil {
-		d.syncer = spool.NewSyncer()
-	}
 	s := &Server{
 		cfg: cfg, ledger: d.Ledger, hasher: d.Hasher, spool: d.Spool, checker: d.Checker, events: d.Events, lost: d.Lost, reports: d.Reports, withdrawals: d.Withdrawals,
 		messages: d.Messages, admin: d.Admin,
@@ -128,7 +115,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		loginGuard: auth.NewAddressGuard(cfg.Lockout),
 		conns:      make(map[net.Conn]struct{}),
 		perAddr:    make(map[string]int),
-		syncer:     d.syncer,
+		syncer:     spool.NewSyncer(),
 	}
 	s.metrics = d.Metrics
 	s.ssh = s.serverConfig(d.HostKeys)

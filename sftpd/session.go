@@ -31,7 +31,7 @@ type session struct {
 	log  zerolog.Logger
 
 	searches searchCache // recent Lost Pupil Database searches
-	spare    spareFiles  // the next uploads' staging files, made ahead
+	spare    spareFile   // the next upload's staging file, made ahead
 }
 
 var (
@@ -76,7 +76,7 @@ func (s *session) cleanup() {
 		s.discard(u, "session ended before the upload completed")
 	}
 	s.keptCleanup()
-	s.dropSpares()
+	s.dropSpare()
 }
 
 func (s *session) audit(event, object, detail string) {

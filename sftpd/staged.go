@@ -24,7 +24,6 @@ type stagedFile struct {
 	append    bool
 	carry     bool // record the sender in the file before its fsync
 	carried   bool // the file carries its sender (spool.WriteSender, WriteAcked)
-	durable   bool // the staging file's name is durable in staging (a spare)
 
 	mu      sync.Mutex
 	f       *os.File
@@ -103,8 +102,7 @@ func (u *stagedFile) TransferError(error) {
 // If the upload must be discarded, it returns why (for the audit log) and
 // the error for the client; otherwise why is "". A close that will
 // acknowledge the upload under a name gives ackAs: a small file is then
-// marked acknowledged (see mark) and fsynced alone if its name is durable
-// in staging, else with staging.
+// marked acknowledged (see mark) and fsynced with its staging folder.
 func (u *stagedFile) closeHandle(ackAs string) (why string, err error) {
 	u.mu.Lock()
 	u.open = false
@@ -118,12 +116,9 @@ func (u *stagedFile) closeHandle(ackAs string) (why string, err error) {
 			// the sender in the ledger instead.
 			u.carried = spool.WriteSender(u.f, u.sender()) == nil
 		}
-		switch {
-		case u.marked && u.durable:
-			syncErr = u.sess.srv.syncer.Sync(u.f)
-		case u.marked:
+		if u.marked {
 			syncErr = u.syncWithStaging()
-		default:
+		} else {
 			syncErr = u.f.Sync()
 		}
 		u.synced = time.Since(start)

@@ -180,13 +180,13 @@ func (s *session) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	if _, ok := box.recentLocked(t.name, s.srv.now()); ok {
 		return nil, alreadySent(t.name)
 	}
-	f, durable, err := s.stagingFile()
+	f, err := s.stagingFile()
 	if err != nil {
 		return nil, clientError(s.logged(err))
 	}
 	u := &upload{stagedFile{sess: s, name: t.name, temp: temp, staged: f.Name(), limit: limit,
 		limitNote: "this kind of file", append: flags.Append, f: f, open: true, mtime: s.srv.now(),
-		carry: true, crcOK: true, durable: durable}}
+		carry: true, crcOK: true}}
 	box.uploads[t.name] = u
 	return u, nil
 }

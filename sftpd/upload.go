@@ -105,7 +105,7 @@ func (s *session) commit(u *upload, name string) error {
 	// The router audits the upload when it records it, in the same commit.
 	s.srv.metrics.Uploaded(synced + moved)
 	s.log.Info().Str(logFile, name).Int64(logSize, u.size).Msg("upload acknowledged")
-	s.makeSpares()
+	s.makeSpare()
 	return nil
 }
 

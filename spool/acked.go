@@ -9,11 +9,10 @@ import (
 
 // A small upload is acknowledged on one device flush. Its staging file's
 // record (WriteAcked) says that it is acknowledged and under which outbox
-// name; then the file is fsynced, with staging too unless the file's name
-// was already durable there (a spare made ahead, see sftpd), and only
-// then is it renamed into the outbox, a rename nothing waits to make
-// durable. If the machine stops before that rename reaches the disk, the
-// file is still in staging with its record, and start-up
+// name; then the file and its staging folder are fsynced at the same
+// time, and only then is it renamed into the outbox, a rename nothing
+// waits to make durable. If the machine stops before that rename reaches
+// the disk, the file is still in staging with its record, and start-up
 // (RecoverStaging) finishes the move. The record carries the size and
 // CRC-32C of the bytes, so that a file whose fsync a power cut
 // interrupted, and which was therefore never acknowledged, is told apart
@@ -22,9 +21,8 @@ import (
 // never come back from staging.
 //
 // The acknowledgement is in the record, an extended attribute written
-// with the inode, rather than in the file's name: a rename in staging
-// would need staging fsynced, and a staging file made and made durable
-// ahead of its upload then needs only its own fsync at CLOSE.
+// with the inode, rather than in a marker name in staging, which cost
+// each CLOSE a rename.
 
 // MarkLimit is the largest upload acknowledged in staging: reading it
 // back for its checksum costs less than the flush it saves.

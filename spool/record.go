@@ -146,8 +146,7 @@ func WriteSender(f *os.File, s Sender) error {
 
 // WriteAcked records in f who sent it and that it is acknowledged as a,
 // so that start-up can move it into its outbox if a crash leaves it in
-// staging. The caller then fsyncs f, and staging unless f's name was
-// durable there already.
+// staging. The caller then fsyncs f and staging.
 func WriteAcked(f *os.File, s Sender, a Acked) error {
 	return writeRecord(f, record{Sender: s, Acked: &a})
 }

@@ -13,8 +13,7 @@ import (
 )
 
 // Syncer fsyncs a file and its directory at the same time, as
-// SyncWithDir does, or a file alone, but without blocking a thread: the
-// fsyncs are
+// SyncWithDir does, but without blocking a thread: both fsyncs are
 // submitted through Linux AIO (IOCB_CMD_FSYNC, the same fsync, run by
 // the kernel's workers), which signals an eventfd when each is done, and
 // the goroutine waits for that in Go's poller, as for a socket. Go hands
@@ -73,40 +72,23 @@ func (c *aioContext) destroy() {
 // SyncWithDir fsyncs f and dir, the directory that holds it, at the same
 // time, and returns their errors.
 func (s *Syncer) SyncWithDir(f, dir *os.File) error {
-	return s.sync(f, dir)
-}
-
-// Sync fsyncs f alone, for a file whose name is durable already.
-func (s *Syncer) Sync(f *os.File) error {
-	return s.sync(f)
-}
-
-// sync fsyncs one or two files at the same time.
-func (s *Syncer) sync(files ...*os.File) error {
 	c, ok := s.get()
 	if !ok {
-		return syncDirectly(files)
+		return SyncWithDir(f, dir)
 	}
-	ok, err := syncThrough(c, files)
+	ok, err := syncPair(c, f, dir)
 	if !ok {
 		// The context's state is unknown: destroying it waits for
-		// what it still holds. The files are then fsynced again, which
-		// is harmless.
+		// what it still holds. Both are then fsynced again, which is
+		// harmless.
 		c.destroy()
 		s.mu.Lock()
 		s.made--
 		s.mu.Unlock()
-		return syncDirectly(files)
+		return SyncWithDir(f, dir)
 	}
 	s.put(c)
 	return err
-}
-
-func syncDirectly(files []*os.File) error {
-	if len(files) == 2 {
-		return SyncWithDir(files[0], files[1])
-	}
-	return files[0].Sync()
 }
 
 // Close destroys the idle contexts, and makes those in use destroyed as
@@ -191,24 +173,23 @@ const (
 	iocbFlagResfd = 1 << 0 // signal aio_resfd on completion
 )
 
-// syncThrough fsyncs one or two files through c and returns their
-// errors. A file whose fsync could not be submitted is fsynced directly.
-// ok is false if c can no longer be trusted: the wait for the fsyncs
-// failed.
-func syncThrough(c *aioContext, files []*os.File) (ok bool, err error) {
+// syncPair fsyncs a and b through c and returns their errors. A file
+// whose fsync could not be submitted is fsynced directly. ok is false if
+// c can no longer be trusted: the wait for the fsyncs failed.
+func syncPair(c *aioContext, a, b *os.File) (ok bool, err error) {
+	files := [2]*os.File{a, b}
 	done := uint32(c.done.Fd())
-	var cbs [2]iocb
-	var ptrs [2]*iocb
-	for i, f := range files {
-		cbs[i] = iocb{data: uint64(i), opcode: iocbCmdFsync, fildes: uint32(f.Fd()), flags: iocbFlagResfd, resfd: done}
-		ptrs[i] = &cbs[i]
+	cbs := [2]iocb{
+		{data: 0, opcode: iocbCmdFsync, fildes: uint32(a.Fd()), flags: iocbFlagResfd, resfd: done},
+		{data: 1, opcode: iocbCmdFsync, fildes: uint32(b.Fd()), flags: iocbFlagResfd, resfd: done},
 	}
-	n, _, e := unix.Syscall(unix.SYS_IO_SUBMIT, c.id, uintptr(len(files)), uintptr(unsafe.Pointer(&ptrs[0])))
+	ptrs := [2]*iocb{&cbs[0], &cbs[1]}
+	n, _, e := unix.Syscall(unix.SYS_IO_SUBMIT, c.id, 2, uintptr(unsafe.Pointer(&ptrs[0])))
 	if e != 0 {
 		n = 0 // none submitted
 	}
 	var errs [2]error
-	for i := int(n); i < len(files); i++ {
+	for i := int(n); i < 2; i++ {
 		errs[i] = files[i].Sync()
 	}
 	// The eventfd counts completions; the kernel adds each to the ring
@@ -233,7 +214,7 @@ func syncThrough(c *aioContext, files []*os.File) (ok bool, err error) {
 		got += int(m)
 	}
 	for _, ev := range evs[:n] {
-		if ev.res < 0 && ev.data < uint64(len(files)) {
+		if ev.res < 0 && ev.data < 2 {
 			errs[ev.data] = &os.PathError{Op: "fsync", Path: files[ev.data].Name(), Err: syscall.Errno(-ev.res)}
 		}
 	}
