@@ -185,6 +185,18 @@ func (j *job) recorded(up ledger.Upload) error {
 	return nil
 }
 
+// buffer returns an empty buffer for decide, one used before if there is
+// one: a phase transfer's CTFs would otherwise each be garbage of their
+// size.
+func (r *Router) buffer() *bytes.Buffer {
+	b, _ := r.bufs.Get().(*bytes.Buffer)
+	if b == nil {
+		return new(bytes.Buffer)
+	}
+	b.Reset()
+	return b
+}
+
 // smallFile is the largest file decide reads whole into memory.
 const smallFile = 1 << 20
 
@@ -202,7 +214,9 @@ func (r *Router) decide(ctx context.Context, lk *lookups, k key, who Sender, src
 	var size int64
 	var sum string
 	if fi, err := f.Stat(); err == nil && fi.Size() <= smallFile {
-		buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+		buf := r.buffer()
+		defer r.bufs.Put(buf) // nothing decide returns refers to data
+		buf.Grow(int(fi.Size()) + bytes.MinRead)
 		if _, err := buf.ReadFrom(f); err != nil {
 			return plan{}, 0, "", err
 		}

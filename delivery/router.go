@@ -30,6 +30,8 @@ type Router struct {
 	expected map[key]Sender // who sent a file sftpd is about to acknowledge
 	idle     *sync.Cond     // signalled when queued empties
 
+	bufs sync.Pool // *bytes.Buffer: decide's copies of small files, reused
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }

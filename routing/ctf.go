@@ -147,10 +147,11 @@ func decodeCTF(r io.Reader, opts CTFOptions) (*CTFInfo, error) {
 type ctfReader struct {
 	opts    CTFOptions
 	info    *CTFInfo
-	path    []string        // local names of the open elements, root first
-	text    []byte          // text of the innermost open element, if it is wanted
-	textLen int             // length of that text, wanted or not
-	pupil   *Pupil          // the pupil being read, if any
+	path    []string // local names of the open elements, root first
+	text    []byte   // text of the innermost open element, if it is wanted
+	textLen int      // length of that text, wanted or not
+	pupil   Pupil    // the pupil being read, if inPupil
+	inPupil bool
 	warned  map[string]bool // duplicate fields already warned of
 	charset string          // a charset the file declared that is not UTF-8
 }
@@ -206,7 +207,7 @@ func (c *ctfReader) start(name string) error {
 	c.path = append(c.path, name)
 	c.text, c.textLen = c.text[:0], 0
 	if c.atPupil() {
-		c.pupil = &Pupil{}
+		c.pupil, c.inPupil = Pupil{}, true
 	}
 	return nil
 }
@@ -215,9 +216,9 @@ func (c *ctfReader) end() {
 	if field := c.wanted(); field != "" {
 		c.store(field, string(c.text))
 	}
-	if c.atPupil() && c.pupil != nil {
-		c.info.Pupils = append(c.info.Pupils, *c.pupil)
-		c.pupil = nil
+	if c.atPupil() && c.inPupil {
+		c.info.Pupils = append(c.info.Pupils, c.pupil)
+		c.inPupil = false
 	}
 	c.path = c.path[:len(c.path)-1]
 	c.text, c.textLen = c.text[:0], 0

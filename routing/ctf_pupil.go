@@ -76,7 +76,7 @@ func (c *ctfReader) wanted() string {
 		(p[3] == "LEA" || p[3] == "Estab") {
 		return p[2] + "/" + p[3]
 	}
-	if c.pupil == nil || len(p) < 4 {
+	if !c.inPupil || len(p) < 4 {
 		return ""
 	}
 	rel := p[3:]
