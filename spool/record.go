@@ -159,9 +159,13 @@ func writeRecord(f *os.File, r record) error {
 	return unix.Fsetxattr(int(f.Fd()), recordAttr, b, 0)
 }
 
+// maxRecord is the longest record: the kind, four strings of up to 255
+// bytes with their lengths, the checksum and a size of up to MarkLimit.
+const maxRecord = 1 + 4*256 + 4 + 3
+
 // readRecord returns the record of the file at path, if it has one.
 func readRecord(path string) (record, bool) {
-	buf := make([]byte, 1024) // the longest record is under 800 bytes
+	buf := make([]byte, maxRecord)
 	n, err := unix.Getxattr(path, recordAttr, buf)
 	if err != nil {
 		return record{}, false

@@ -141,3 +141,27 @@ func FuzzParseRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestLongestRecord writes the longest record there can be and reads it
+// back whole.
+func TestLongestRecord(t *testing.T) {
+	long := string(bytes.Repeat([]byte("x"), 255))
+	r := record{Sender: Sender{Login: long, Role: long, Remote: long}, Acked: &Acked{Name: long, Size: MarkLimit, CRC: 0xffffffff}}
+	b, err := r.marshal()
+	if err != nil || len(b) != maxRecord {
+		t.Fatalf("marshal = %d bytes, %v; want %d", len(b), err, maxRecord)
+	}
+	p := filepath.Join(t.TempDir(), "upload")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := WriteAcked(f, r.Sender, *r.Acked); err != nil {
+		t.Skipf("no user extended attributes here: %v", err)
+	}
+	got, ok := readRecord(p)
+	if !ok || got.Sender != r.Sender || got.Acked == nil || *got.Acked != *r.Acked {
+		t.Fatalf("readRecord = %+v, %t", got, ok)
+	}
+}
