@@ -5,6 +5,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // A small upload is acknowledged on one device flush. Its staging file's
@@ -69,10 +70,15 @@ func Checksum(f io.ReaderAt) (int64, uint32, error) {
 }
 
 // ReadAcked returns the acknowledgement of the staged file at path, if
-// its record has one and its size and checksum match the file's bytes.
+// its record (or its name, from an earlier version) has one and its size
+// and checksum match the file's bytes.
 func ReadAcked(path string) (Acked, bool) {
-	r, ok := readRecord(path)
-	if !ok || r.Acked == nil {
+	var a Acked
+	if r, ok := readRecord(path); ok && r.Acked != nil {
+		a = *r.Acked
+	} else if m, err := parseMarker(filepath.Base(path)); err == nil {
+		a = m // an earlier version's (acked_marker.go)
+	} else {
 		return Acked{}, false
 	}
 	f, err := os.Open(path)
@@ -81,8 +87,8 @@ func ReadAcked(path string) (Acked, bool) {
 	}
 	defer f.Close()
 	size, crc, err := Checksum(f)
-	if err != nil || size != r.Acked.Size || crc != r.Acked.CRC {
+	if err != nil || size != a.Size || crc != a.CRC {
 		return Acked{}, false
 	}
-	return *r.Acked, true
+	return a, true
 }
