@@ -33,7 +33,7 @@ type stagedFile struct {
 	aborted bool  // the transfer broke off
 	size    int64
 	mtime   time.Time
-	synced  time.Duration // what making it durable took at the last clean close: the mark and the fsyncs
+	synced  time.Duration // what making it durable took at the last clean close: its record and the fsyncs
 	marked  bool          // the last clean close marked it acknowledged (spool.WriteAcked)
 	crcOK   bool          // the file was new and every write came in order from its start...
 	crc     uint32        // ...so this is the CRC-32C of its size bytes
@@ -102,7 +102,7 @@ func (u *stagedFile) TransferError(error) {
 // If the upload must be discarded, it returns why (for the audit log) and
 // the error for the client; otherwise why is "". A close that will
 // acknowledge the upload under a name gives ackAs: a small file is then
-// marked acknowledged (see mark) and fsynced with its staging folder.
+// marked acknowledged (see acked) and fsynced with its staging folder.
 func (u *stagedFile) closeHandle(ackAs string) (why string, err error) {
 	u.mu.Lock()
 	u.open = false
@@ -110,11 +110,17 @@ func (u *stagedFile) closeHandle(ackAs string) (why string, err error) {
 	var syncErr error
 	if failed == nil && !aborted {
 		start := time.Now()
-		u.marked = ackAs != "" && u.carry && u.mark(ackAs)
-		if u.carry && !u.marked {
-			// Best effort: without extended attributes the router records
-			// the sender in the ledger instead.
-			u.carried = spool.WriteSender(u.f, u.sender()) == nil
+		u.marked = false
+		if u.carry {
+			// One attribute write, best effort: without extended
+			// attributes the router records the sender in the ledger
+			// instead, and a small upload is acknowledged the slower way.
+			if a, ok := u.acked(ackAs); ok {
+				u.carried = spool.WriteAcked(u.f, u.sender(), a) == nil
+				u.marked = u.carried
+			} else {
+				u.carried = spool.WriteSender(u.f, u.sender()) == nil
+			}
 		}
 		if u.marked {
 			syncErr = u.syncWithStaging()
@@ -141,27 +147,23 @@ func (u *stagedFile) closeHandle(ackAs string) (why string, err error) {
 	return "", nil
 }
 
-// mark writes the staged file's record, its sender and that it is
-// acknowledged under name (spool.WriteAcked), so that start-up can finish
-// its move into the outbox: the move need then not be fsynced before the
-// client is told. Only a small file is marked, and only where files have
-// extended attributes. u.mu is held.
-func (u *stagedFile) mark(name string) bool {
-	if u.size > spool.MarkLimit {
-		return false
+// acked returns what the staged file's record says when a close
+// acknowledges it under name (spool.WriteAcked), so that start-up can
+// finish its move into the outbox: the move need then not be fsynced
+// before the client is told. Only a small file acknowledged under a name
+// is marked; ok is false for any other. u.mu is held.
+func (u *stagedFile) acked(name string) (a spool.Acked, ok bool) {
+	if name == "" || u.size > spool.MarkLimit {
+		return spool.Acked{}, false
 	}
 	size, crc := u.size, u.crc
 	if !u.crcOK {
 		var err error
 		if size, crc, err = spool.Checksum(u.f); err != nil {
-			return false
+			return spool.Acked{}, false
 		}
 	}
-	if spool.WriteAcked(u.f, u.sender(), spool.Acked{Name: name, Size: size, CRC: crc}) != nil {
-		return false
-	}
-	u.carried = true
-	return true
+	return spool.Acked{Name: name, Size: size, CRC: crc}, true
 }
 
 // sender is who the file is from: the session acknowledging it, which may

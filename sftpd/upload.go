@@ -67,7 +67,7 @@ func (u *upload) reopen(trunc, appendMode bool) error {
 
 // commit moves an acknowledged upload into the outbox under name, durably,
 // and records it. Only then does the client get OK. A file its close
-// marked acknowledged (stagedFile.mark) is durable already, in staging
+// marked acknowledged (stagedFile.acked) is durable already, in staging
 // with its record, so its move is not fsynced here: routing fsyncs the
 // outbox before it moves the file on, and start-up finishes a move a
 // crash lost.
