@@ -128,11 +128,49 @@ func cpuTime(b *testing.B) time.Duration {
 // there.
 func BenchmarkCheckUpload(b *testing.B) {
 	r, _ := benchEnv(b)
-	who := Sender{Login: "a", Mailbox: "8231234", Role: routing.RoleSchool}
+	r.Start(context.Background())
+	defer r.Close()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := r.CheckUpload(context.Background(), who, fmt.Sprintf("8231234_CTF_8232345_%03d.XML", i%1000)); err != nil {
+		if _, err := r.CheckUpload(context.Background(), sender, fmt.Sprintf("8231234_CTF_8232345_%03d.XML", i%1000)); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkCheckUploadWhileCommitting is BenchmarkCheckUpload as in a
+// phase transfer: an OPEN every half millisecond while the ledger commits
+// every millisecond, as routing does. A commit by another connection
+// empties a reading connection's page cache, so each query reads its
+// pages again: 41 µs a pre-check that asked the ledger, 10 µs back to
+// back. Only the pre-checks are timed (check-ns).
+func BenchmarkCheckUploadWhileCommitting(b *testing.B) {
+	r, _ := benchEnv(b)
+	r.Start(context.Background())
+	defer r.Close()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			r.ledger.Exec(context.Background(), "UPDATE mailboxes SET telephone = ? WHERE code = '823LLLL'", fmt.Sprint(i))
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	var checking time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		time.Sleep(500 * time.Microsecond)
+		t0 := time.Now()
+		if _, err := r.CheckUpload(context.Background(), sender, fmt.Sprintf("8231234_CTF_8232345_%03d.XML", i%1000)); err != nil {
+			b.Fatal(err)
+		}
+		checking += time.Since(t0)
+	}
+	b.ReportMetric(float64(checking.Nanoseconds())/float64(b.N), "check-ns")
 }

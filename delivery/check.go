@@ -41,7 +41,7 @@ func (r *Router) check(ctx context.Context, lk *lookups, who Sender, name string
 	}
 	d := destination{name: n, sender: n.Source, dest: n.Dest}
 	if n.IsLost() {
-		sent, err := r.ledger.Waiting(ctx, n.Dest.Value, name)
+		sent, err := lk.waiting(ctx, n.Dest.Value, name)
 		if err != nil {
 			return destination{}, err
 		}
@@ -71,7 +71,7 @@ func (r *Router) check(ctx context.Context, lk *lookups, who Sender, name string
 	}
 	d.mailbox = m
 	if d.redirect { // waiting was asked of the closed mailbox
-		if waiting, err = r.ledger.Waiting(ctx, m.Code, name); err != nil {
+		if waiting, err = lk.waiting(ctx, m.Code, name); err != nil {
 			return destination{}, err
 		}
 	}
@@ -88,7 +88,7 @@ func (r *Router) check(ctx context.Context, lk *lookups, who Sender, name string
 // CheckUpload is the OPEN pre-check: it refuses a name that could not be
 // routed before any data is sent, and returns the size limit for the file.
 func (r *Router) CheckUpload(ctx context.Context, who Sender, name string) (int64, error) {
-	d, err := r.check(ctx, newLookups(r.ledger), who, name)
+	d, err := r.check(ctx, &lookups{l: r.ledger, held: r.held, waits: r.waits}, who, name)
 	if err != nil {
 		return 0, err
 	}

@@ -88,6 +88,12 @@ func (r *Router) finish(ctx context.Context, lk *lookups, jobs []*job) error {
 		return nil
 	}
 	ids := make([]int64, len(outs))
+	r.waits.recording.RLock()
+	for _, o := range outs {
+		if !o.j.p.Reject {
+			r.waits.add(o.t.Dest, o.t.Name)
+		}
+	}
 	err := r.ledger.Write(ctx, func(w *ledger.Writes) error {
 		for i, o := range outs {
 			var err error
@@ -102,8 +108,14 @@ func (r *Router) finish(ctx context.Context, lk *lookups, jobs []*job) error {
 		}
 		return w.EnqueueMail(r.mails(n.messages()...)...)
 	})
+	r.waits.recording.RUnlock()
 	if err != nil {
 		return err
+	}
+	if r.waits.full() {
+		if err := r.waits.load(ctx, r.ledger); err != nil {
+			r.log.Error().Err(err).Msg("reading the transfers still waiting again")
+		}
 	}
 	r.kick()
 	for i, o := range outs {

@@ -17,8 +17,14 @@ import (
 // Answering from the batch's first look is what the batch would see had
 // it read them all at its start. A failure other than "not found" is not
 // kept, so that the next file asks again.
+//
+// The OPEN pre-check's lookups also answer from what the router keeps
+// between calls (held and waits): mailboxes looked up lately, and the
+// names that may still wait. Routing's lookups ask the ledger.
 type lookups struct {
 	l         *ledger.Ledger
+	held      *heldMailboxes // nil: ask the ledger
+	waits     *waitingSet    // nil: ask the ledger
 	mailboxes memo[ledger.Mailbox]
 	addrs     memo[[]string]
 	users     memo[ledger.User]
@@ -27,7 +33,21 @@ type lookups struct {
 func newLookups(l *ledger.Ledger) *lookups { return &lookups{l: l} }
 
 func (lk *lookups) mailbox(ctx context.Context, code string) (ledger.Mailbox, error) {
-	return lk.mailboxes.get(code, func() (ledger.Mailbox, error) { return lk.l.Mailbox(ctx, code) })
+	return lk.mailboxes.get(code, func() (ledger.Mailbox, error) {
+		if lk.held != nil {
+			return lk.held.get(ctx, lk.l, code)
+		}
+		return lk.l.Mailbox(ctx, code)
+	})
+}
+
+// waiting reports whether a transfer named name still waits at dest
+// (ledger.Waiting).
+func (lk *lookups) waiting(ctx context.Context, dest, name string) (bool, error) {
+	if lk.waits != nil && !lk.waits.mayWait(dest, name) {
+		return false, nil
+	}
+	return lk.l.Waiting(ctx, dest, name)
 }
 
 // addresses are a mailbox's contact and its users' addresses. The caller
@@ -40,6 +60,14 @@ func (lk *lookups) addresses(ctx context.Context, code string) ([]string, error)
 // (ledger.Waiting): in one query when the mailbox is not known yet, as at
 // an OPEN's pre-check.
 func (lk *lookups) mailboxWaiting(ctx context.Context, code, name string) (ledger.Mailbox, bool, error) {
+	if lk.held != nil {
+		m, err := lk.mailbox(ctx, code)
+		if err != nil {
+			return m, false, err
+		}
+		waiting, err := lk.waiting(ctx, code, name)
+		return m, waiting, err
+	}
 	var waiting, asked bool
 	m, err := lk.mailboxes.get(code, func() (ledger.Mailbox, error) {
 		m, w, err := lk.l.MailboxWaiting(ctx, code, name)
@@ -49,7 +77,7 @@ func (lk *lookups) mailboxWaiting(ctx context.Context, code, name string) (ledge
 	if err != nil || asked {
 		return m, waiting, err
 	}
-	waiting, err = lk.l.Waiting(ctx, code, name)
+	waiting, err = lk.waiting(ctx, code, name)
 	return m, waiting, err
 }
 

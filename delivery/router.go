@@ -32,6 +32,9 @@ type Router struct {
 
 	bufs sync.Pool // *bytes.Buffer: decide's copies of small files, reused
 
+	held  *heldMailboxes // the OPEN pre-check's mailboxes
+	waits *waitingSet    // the names that may still wait, for the OPEN pre-check
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -61,6 +64,8 @@ func New(cfg Config, l *ledger.Ledger, log zerolog.Logger) *Router {
 		queue:    make(chan key, 1<<16),
 		queued:   make(map[key]state),
 		expected: make(map[key]Sender),
+		held:     newHeldMailboxes(),
+		waits:    newWaitingSet(),
 	}
 	r.idle = sync.NewCond(&r.mu)
 	return r
@@ -145,8 +150,13 @@ func (r *Router) Submit(box, name string) {
 	r.queue <- k
 }
 
-// Start runs the workers.
+// Start runs the workers, once it has read which transfers still wait
+// for the OPEN pre-check. If that read fails, the pre-check asks the
+// ledger about every name instead.
 func (r *Router) Start(ctx context.Context) {
+	if err := r.waits.load(ctx, r.ledger); err != nil {
+		r.log.Error().Err(err).Msg("reading the transfers still waiting; the pre-check at OPEN will ask the ledger each time")
+	}
 	ctx, r.cancel = context.WithCancel(ctx)
 	for range r.cfg.Workers {
 		r.wg.Add(1)

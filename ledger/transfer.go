@@ -230,6 +230,24 @@ func (l *Ledger) Waiting(ctx context.Context, dest, name string) (bool, error) {
 	return n > 0, err
 }
 
+// EachWaiting calls fn with the destination and name of every transfer
+// that still waits (Waiting would say so), in no particular order.
+func (l *Ledger) EachWaiting(ctx context.Context, fn func(dest, name string)) error {
+	rows, err := l.db.QueryContext(ctx, `SELECT dest, name FROM transfers INDEXED BY transfers_waiting WHERE removed_at IS NULL`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var dest, name string
+		if err := rows.Scan(&dest, &name); err != nil {
+			return err
+		}
+		fn(dest, name)
+	}
+	return rows.Err()
+}
+
 // MailboxWaiting is Mailbox and Waiting for the same code in one query,
 // as the OPEN pre-check of every upload asks both of its destination.
 func (l *Ledger) MailboxWaiting(ctx context.Context, code, name string) (Mailbox, bool, error) {
