@@ -156,12 +156,23 @@ func ctf(from, to string, seq, size int) (string, []byte) {
 // assertRouted waits for an upload to be routed into the destination's
 // inbox and checks its bytes there and in the LA's copies, and that it
 // has left the sender's outbox.
+//
+// A file is routed once its transfer is recorded, which is just after it
+// appears in the inbox.
 func (d *daemon) assertRouted(t *testing.T, from, to, name string, data []byte) {
 	t.Helper()
 	inbox := filepath.Join(d.box(to, "inbox"), name)
+	db := openLedger(t, filepath.Join(d.data, "ledger.db"))
 	deadline := time.Now().Add(5 * time.Second)
 	for {
+		var recorded int
 		if _, err := os.Stat(inbox); err == nil {
+			err := db.QueryRow(`SELECT COUNT(*) FROM transfers WHERE name = ? AND dest = ?`, name, to).Scan(&recorded)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if recorded > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
