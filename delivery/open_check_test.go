@@ -178,3 +178,32 @@ func TestCheckUploadHoldsMailboxes(t *testing.T) {
 		t.Fatalf("just added: %v", err)
 	}
 }
+
+// TestWaitingSetLimit: with more transfers waiting than the set may hold,
+// it holds none and every name is asked of the ledger.
+func TestWaitingSetLimit(t *testing.T) {
+	e := newEnv(t)
+	for _, n := range []string{"8231234_CTF_8232345_001.XML", "8231234_CTF_8232345_002.XML"} {
+		e.drop("8231234", n, ctftest.Between("8231234", "8232345"))
+		e.route("8231234", n, school)
+	}
+	w := newWaitingSet()
+	w.limit = 2
+	if err := w.load(ctx(), e.ledger); err != nil {
+		t.Fatal(err)
+	}
+	if w.mayWait("8232345", "8231234_CTF_8232345_003.XML") || w.full() {
+		t.Fatal("a set at its limit ruled nothing in, or wants loading again")
+	}
+	w.add("8232345", "8231234_CTF_8232345_003.XML")
+	if !w.full() {
+		t.Fatal("a set past its limit does not want loading again")
+	}
+	w.limit = 1
+	if err := w.load(ctx(), e.ledger); err != nil {
+		t.Fatal(err)
+	}
+	if !w.mayWait("8232345", "8231234_CTF_8232345_003.XML") {
+		t.Fatal("a set loaded past its limit ruled a name out")
+	}
+}

@@ -30,14 +30,22 @@ type waitingSet struct {
 	mu     sync.Mutex
 	keys   map[uint64]struct{} // nil until loaded: any name may wait
 	loaded int                 // len(keys) at the last load
+	limit  int                 // the most keys held (maxWaitingKeys)
 }
+
+// maxWaitingKeys bounds the set's memory to about 20 MiB. With more
+// transfers waiting than this, the pre-check asks the ledger about every
+// name until the next start.
+const maxWaitingKeys = 1 << 20
 
 // reloadSlack is how many keys the set gains over twice its size at the
 // last load before it is loaded again, to drop the transfers no longer
 // waiting: collected files stay in the set until then.
 const reloadSlack = 1 << 16
 
-func newWaitingSet() *waitingSet { return &waitingSet{seed: maphash.MakeSeed()} }
+func newWaitingSet() *waitingSet {
+	return &waitingSet{seed: maphash.MakeSeed(), limit: maxWaitingKeys}
+}
 
 // key hashes dest and name as the ledger compares them: the code exactly,
 // the name without regard to ASCII case (COLLATE NOCASE).
@@ -84,16 +92,25 @@ func (w *waitingSet) add(dest, name string) {
 func (w *waitingSet) full() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.keys != nil && len(w.keys) > 2*w.loaded+reloadSlack
+	return w.keys != nil && (len(w.keys) > 2*w.loaded+reloadSlack || len(w.keys) > w.limit)
 }
 
 // load replaces the set with the transfers waiting in l now. If it fails,
-// the set is as it was.
+// the set is as it was. If more than its limit wait, the set is dropped
+// and every name may wait.
 func (w *waitingSet) load(ctx context.Context, l *ledger.Ledger) error {
 	w.recording.Lock()
 	defer w.recording.Unlock()
 	keys := make(map[uint64]struct{})
-	if err := l.EachWaiting(ctx, func(dest, name string) { keys[w.key(dest, name)] = struct{}{} }); err != nil {
+	err := l.EachWaiting(ctx, func(dest, name string) {
+		if keys != nil {
+			keys[w.key(dest, name)] = struct{}{}
+		}
+		if len(keys) > w.limit {
+			keys = nil
+		}
+	})
+	if err != nil {
 		return err
 	}
 	w.mu.Lock()
