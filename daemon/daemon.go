@@ -52,15 +52,33 @@ type Daemon struct {
 
 	stopWatchdog context.CancelFunc // nil unless the watchdog runs
 	wg           sync.WaitGroup     // the watchdog goroutine
+
+	lock *dataLock // held on cfg.Data until Close
 }
 
-// Open prepares the data directory (creating it, the host keys, the
-// ledger and the mail folder on first start), clears uploads a crash left
-// unacknowledged, and starts the SFTP listener.
+// Open locks the data directory against a second daemon (dataLock),
+// prepares it (creating it, the host keys, the ledger and the mail folder
+// on first start), clears uploads a crash left unacknowledged, and starts
+// the SFTP listener.
 func Open(ctx context.Context, cfg config.Config, log zerolog.Logger) (*Daemon, error) {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
+	lock, err := lockData(cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	d, err := open(ctx, cfg, log)
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
+	d.lock = lock
+	return d, nil
+}
+
+// open is Open once the data directory is locked.
+func open(ctx context.Context, cfg config.Config, log zerolog.Logger) (*Daemon, error) {
 	for _, dir := range []string{cfg.DataPath("spool"), cfg.DataPath("mail")} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("data directory: %w", err)
@@ -227,6 +245,10 @@ func (d *Daemon) Close(ctx context.Context) error {
 	d.wg.Wait()
 	if cerr := d.Ledger.Close(); err == nil {
 		err = cerr
+	}
+	if d.lock != nil {
+		d.lock.release()
+		d.lock = nil
 	}
 	return err
 }

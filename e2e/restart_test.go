@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -209,4 +211,29 @@ func TestSIGHUP(t *testing.T) {
 	if r := d.sftp(t, passwordLogin("ampthill"), "ls /\n"); r.code != 0 {
 		t.Errorf("sftp after SIGHUP: exit %d\n%s", r.code, r.stderr)
 	}
+}
+
+// TestSecondServeRefused: `s2sd serve` on a data directory another one is
+// serving exits at once with a message naming it, and leaves the first
+// serving; once the first is killed (kill -9), the lock goes with it and
+// a new one starts.
+func TestSecondServeRefused(t *testing.T) {
+	t.Parallel()
+	d := schools(t, options{})
+	second := exec.Command(build.bin, d.serve...)
+	second.Dir, second.Env = d.dir, env()
+	out, err := second.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Fatalf("second s2sd serve: %v, want a non-zero exit\n%s", err, out)
+	}
+	want := fmt.Sprintf("data directory %s is being served by process %d: stop that s2sd before starting another on the same data directory", d.data, d.cmd.Process.Pid)
+	if !strings.Contains(string(out), want) {
+		t.Fatalf("second s2sd serve said:\n%s\nwant %q", out, want)
+	}
+	d.sendCTFs(t, passwordLogin("ampthill"), 1)
+
+	d.crash(t)
+	d.start(t)
+	d.sendCTFs(t, passwordLogin("ampthill"), 2)
 }
