@@ -12,7 +12,8 @@ import (
 // wait at this destination?" from memory. It holds a hash of every
 // transfer that waited when it was loaded and of every transfer the
 // router has recorded since, so it holds every transfer that waits now:
-// only this process's router records transfers (ledger.FinishRouted). A
+// only this process's router records transfers (ledger.FinishRouted;
+// the daemon's lock on its data directory keeps a second one off). A
 // name it does not hold does not wait, which is the answer for every file
 // of a phase transfer, and the pre-check asks the ledger nothing. A name
 // it holds may have been collected, deleted or expired since, here or by
