@@ -207,3 +207,22 @@ func TestWaitingSetLimit(t *testing.T) {
 		t.Fatal("a set loaded past its limit ruled a name out")
 	}
 }
+
+// TestCheckUploadLostFromMemory: a Lost Pupil Database file routed after
+// the start is refused again at OPEN from the set, as the ledger would.
+func TestCheckUploadLostFromMemory(t *testing.T) {
+	e := newEnv(t)
+	e.router.Start(context.Background())
+	defer e.router.Close()
+	name := "8231234_CTF_XXXXXXX_001.XML"
+	e.drop("8231234", name, ctftest.CTF(ctftest.Options{SourceLEA: "823", SourceEstab: "1234", DestLEA: "XXX", DestEstab: "XXXX"}))
+	e.router.Submit("8231234", name)
+	e.router.Wait()
+	if !e.router.waits.mayWait("XXXXXXX", name) {
+		t.Fatal("the set does not hold the Lost Pupil Database file")
+	}
+	want := name + " is already in the Lost Pupil Database: send the file again under the next sequence number"
+	if _, err := e.router.CheckUpload(ctx(), *school, name); err == nil || err.Error() != want {
+		t.Fatalf("resend: %v", err)
+	}
+}
