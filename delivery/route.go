@@ -202,7 +202,7 @@ const smallFile = 1 << 20
 
 // decide validates a file and plans where it goes.
 func (r *Router) decide(ctx context.Context, lk *lookups, k key, who Sender, src string) (plan, int64, string, error) {
-	f, err := os.Open(src)
+	f, err := spool.OpenFile(src, os.O_RDONLY, 0)
 	if err != nil {
 		return plan{}, 0, "", err
 	}

@@ -50,7 +50,7 @@ func newStagingFile(dir string) (*os.File, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
-	return os.OpenFile(filepath.Join(dir, hex.EncodeToString(b)), os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
+	return spool.OpenFile(filepath.Join(dir, hex.EncodeToString(b)), os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
 }
 
 // WriteAt writes to the staging file. A write that would take the file past

@@ -109,7 +109,7 @@ func (l Layout) recoverBox(code string) (int, error) {
 // SyncDir fsyncs a directory so that renames and creations in it are
 // durable.
 func SyncDir(dir string) error {
-	d, err := os.Open(dir)
+	d, err := OpenFile(dir, os.O_RDONLY, 0)
 	if err != nil {
 		return err
 	}
