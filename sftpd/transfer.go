@@ -64,7 +64,7 @@ func (s *session) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	if t.name == "" {
 		return nil, failure("%s is a folder", t.path)
 	}
-	f, err := os.OpenFile(s.diskPath(t), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := spool.OpenFile(s.diskPath(t), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		if t.folder.name == spool.Outbox {
 			box := s.srv.boxes.get(s.view.box)
