@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/s2sd/s2sd/ledger"
 	"github.com/s2sd/s2sd/routing"
@@ -88,34 +89,19 @@ func (r *Router) finish(ctx context.Context, lk *lookups, jobs []*job) error {
 		return nil
 	}
 	ids := make([]int64, len(outs))
-	r.waits.recording.RLock()
+	var routed []ledger.Transfer
 	for _, o := range outs {
 		if !o.j.p.Reject {
-			r.waits.add(o.t.Dest, o.t.Name)
+			routed = append(routed, o.t)
 		}
 	}
-	err := r.ledger.Write(ctx, func(w *ledger.Writes) error {
-		for i, o := range outs {
-			var err error
-			if o.j.p.Reject {
-				err = w.FinishRejected(o.j.up.ID, o.event, o.notices, now)
-			} else {
-				ids[i], err = w.FinishRouted(o.j.up.ID, o.t, o.j.p.Copies, o.lost, o.event, nil, now)
-			}
-			if err != nil {
-				return fmt.Errorf("%s/%s: %w", o.j.up.Box, o.j.up.Name, err)
-			}
-		}
-		return w.EnqueueMail(r.mails(n.messages()...)...)
-	})
-	r.waits.recording.RUnlock()
+	mails := r.mails(n.messages()...)
+	err := r.waits.record(routed, func() error { return r.recordOutcomes(ctx, outs, ids, mails, now) })
 	if err != nil {
 		return err
 	}
-	if r.waits.full() {
-		if err := r.waits.load(ctx, r.ledger); err != nil {
-			r.log.Error().Err(err).Msg("reading the transfers still waiting again")
-		}
+	if err := r.waits.refresh(ctx, r.ledger); err != nil {
+		r.log.Error().Err(err).Msg("reading the transfers still waiting again")
 	}
 	r.kick()
 	for i, o := range outs {
@@ -130,6 +116,25 @@ func (r *Router) finish(ctx context.Context, lk *lookups, jobs []*job) error {
 			Dur("latency", now.Sub(up.ReceivedAt)).Msg("upload routed")
 	}
 	return nil
+}
+
+// recordOutcomes records outs and the batch's notices in one
+// transaction, and each routed file's transfer id in ids.
+func (r *Router) recordOutcomes(ctx context.Context, outs []outcome, ids []int64, mails []ledger.Mail, now time.Time) error {
+	return r.ledger.Write(ctx, func(w *ledger.Writes) error {
+		for i, o := range outs {
+			var err error
+			if o.j.p.Reject {
+				err = w.FinishRejected(o.j.up.ID, o.event, o.notices, now)
+			} else {
+				ids[i], err = w.FinishRouted(o.j.up.ID, o.t, o.j.p.Copies, o.lost, o.event, nil, now)
+			}
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", o.j.up.Box, o.j.up.Name, err)
+			}
+		}
+		return w.EnqueueMail(mails...)
+	})
 }
 
 // lostRecord reads the pupil fields for the Lost Pupil Database from the

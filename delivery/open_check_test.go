@@ -93,8 +93,10 @@ func TestCheckUploadBeforeStart(t *testing.T) {
 }
 
 // TestCheckUploadWhileRouting lets the race detector watch OPEN pre-checks
-// run while workers route and the set is loaded again: every routed name
-// is refused once its routing is done.
+// run while workers route and the set is loaded again, then checks that
+// the set holds every routed name. (That a load cannot miss a transfer in
+// flight is the recording lock's; the loads here are too frequent for a
+// missed one to last to the end.)
 func TestCheckUploadWhileRouting(t *testing.T) {
 	e := newEnv(t)
 	e.router.Start(context.Background())

@@ -23,9 +23,9 @@ import (
 type waitingSet struct {
 	seed maphash.Seed
 
-	// recording is held for reading from a transfer's add until its
-	// commit, and for writing by load, so that a load cannot miss a
-	// transfer added before its query and committed after.
+	// recording is held for reading by record, from a transfer's add
+	// until its commit, and for writing by load, so that a load cannot
+	// miss a transfer added before its query and committed after.
 	recording sync.RWMutex
 
 	mu     sync.Mutex
@@ -77,8 +77,18 @@ func (w *waitingSet) mayWait(dest, name string) bool {
 	return ok
 }
 
-// add holds a transfer about to be recorded. The caller holds recording
-// for reading until its commit is done or failed.
+// record holds the transfers ts, then runs commit, which records them in
+// the ledger; a load waits until commit has returned.
+func (w *waitingSet) record(ts []ledger.Transfer, commit func() error) error {
+	w.recording.RLock()
+	defer w.recording.RUnlock()
+	for _, t := range ts {
+		w.add(t.Dest, t.Name)
+	}
+	return commit()
+}
+
+// add holds a transfer about to be recorded, under record.
 func (w *waitingSet) add(dest, name string) {
 	k := w.key(dest, name)
 	w.mu.Lock()
@@ -86,6 +96,15 @@ func (w *waitingSet) add(dest, name string) {
 	if w.keys != nil {
 		w.keys[k] = struct{}{}
 	}
+}
+
+// refresh loads the set again if it has grown enough since its last
+// load (full).
+func (w *waitingSet) refresh(ctx context.Context, l *ledger.Ledger) error {
+	if !w.full() {
+		return nil
+	}
+	return w.load(ctx, l)
 }
 
 // full reports whether the set has grown enough since its last load to
